@@ -1,0 +1,28 @@
+# The README's commands. `make test` installs what is missing, builds, and runs every test.
+SHELL := /bin/bash
+DEBIAN_PACKAGES := pkg-config libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools \
+                   libpng-dev libjpeg62-turbo-dev
+# Numeric tests run on a release-optimized build: the Double references and central
+# differences are too slow unoptimized.
+SWIFT_TEST_FLAGS ?= -c release
+
+.PHONY: test deps build clean
+
+test: deps
+	swift build --build-tests $(SWIFT_TEST_FLAGS)
+	swift test --skip-build $(SWIFT_TEST_FLAGS)
+
+build: deps
+	swift build -c release
+
+# Installs the Debian packages only when one is missing (apt-get needs root; sudo otherwise).
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing Debian packages:" $$missing; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y $$missing; \
+	fi
+
+clean:
+	rm -rf .build

@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+// sparnet-dist: data-parallel SPARNet / SPARNetHD training on BLAS and MPI.
+// Targets follow DESIGN.md §2; dependencies only point down.
+import PackageDescription
+
+let package = Package(
+    name: "sparnet-dist",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "HDF5", targets: ["HDF5"]),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libopenmpi-dev, libhdf5-dev, libpng-dev,
+        // libjpeg62-turbo-dev); each found through pkg-config.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CImageCodecs", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev", "libjpeg62-turbo-dev"])]),
+
+        .target(name: "Tensors"),
+        .target(name: "Kernels", dependencies: ["Tensors", "CBLAS"]),
+        .target(name: "Optimizers", dependencies: ["Tensors"]),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+
+        // Shared by the test targets: Double references, gradient checking, fixture lookup.
+        .target(name: "TestSupport", dependencies: ["Tensors", "Kernels", "HDF5"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5", "CBLAS"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),
+    ]
+)

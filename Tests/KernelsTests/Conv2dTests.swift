@@ -1,0 +1,71 @@
+import Testing
+import Kernels
+import TestSupport
+
+/// Shapes swept by the conv tests: odd sizes, stride 2, 1×1 / 3×3 / 4×4 / 7×7 kernels, all
+/// paddings, batch 1 and 3, channel counts that are not multiples of 8.
+let convGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, stride: 1, padding: .reflect(1)),
+    Conv2dGeometry(batch: 3, inputChannels: 5, outputChannels: 3, height: 9, width: 6, kernelSize: 3, stride: 2, padding: .reflect(1)),
+    Conv2dGeometry(batch: 2, inputChannels: 4, outputChannels: 6, height: 8, width: 8, kernelSize: 3, stride: 2, padding: .zero(1)),
+    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 2, height: 5, width: 7, kernelSize: 3, stride: 1, padding: .none),
+    Conv2dGeometry(batch: 3, inputChannels: 7, outputChannels: 9, height: 5, width: 5, kernelSize: 1, stride: 1, padding: .none),
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 4, height: 6, width: 5, kernelSize: 1, stride: 2, padding: .none),
+    Conv2dGeometry(batch: 1, inputChannels: 2, outputChannels: 3, height: 11, width: 10, kernelSize: 7, stride: 1, padding: .reflect(3)),
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 2, height: 9, width: 9, kernelSize: 4, stride: 2, padding: .zero(2)),
+    Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 3, width: 3, kernelSize: 3, stride: 1, padding: .reflect(2)),
+]
+
+@Suite struct Conv2dTests {
+    @Test("Double reference backward matches central differences", arguments: convGeometries)
+    func referenceGradients(_ g: Conv2dGeometry) {
+        var random = TestRandom(seed: 11)
+        let x = random.uniform(g.inputCount), w = random.uniform(g.weightCount)
+        let b = random.uniform(g.outputChannels), dy = random.uniform(g.outputCount)
+        let analytic = Reference.conv2dBackward(g, input: x, weight: w, outputGradient: dy)
+        let results = GradientCheck().check(
+            inputs: [x, w, b], outputGradient: dy, analytic: [analytic.input, analytic.weight, analytic.bias],
+            names: ["input", "weight", "bias"]) { Reference.conv2d(g, input: $0[0], weight: $0[1], bias: $0[2]) }
+        for r in results { #expect(r.passed, "\(g): \(r)") }
+    }
+
+    @Test("Float kernel matches the Double reference, forward and backward", arguments: convGeometries)
+    func kernelMatchesReference(_ g: Conv2dGeometry) {
+        var random = TestRandom(seed: 12)
+        let x = random.uniform(g.inputCount).floats, w = random.uniform(g.weightCount).floats
+        let b = random.uniform(g.outputChannels).floats, dy = random.uniform(g.outputCount).floats
+        var scratch = [Float](repeating: .nan, count: max(g.scratchCount, 1))
+
+        var y = [Float](repeating: .nan, count: g.outputCount)
+        conv2dForward(g, input: x, weight: w, bias: b, output: &y, scratch: &scratch)
+        let yRef = Reference.conv2d(g, input: x.doubles, weight: w.doubles, bias: b.doubles)
+        let forward = compare(y, yRef, atol: 1e-5, rtol: 1e-5, name: "output")
+        #expect(forward.passed, "\(g): \(forward)")
+
+        // Backward accumulates: start every gradient at 1 and subtract it afterwards.
+        var dx = [Float](repeating: 1, count: g.inputCount)
+        var dw = [Float](repeating: 1, count: g.weightCount)
+        var db = [Float](repeating: 1, count: g.outputChannels)
+        conv2dBackward(g, input: x, weight: w, outputGradient: dy,
+                       inputGradient: &dx, weightGradient: &dw, biasGradient: &db, scratch: &scratch)
+        let ref = Reference.conv2dBackward(g, input: x.doubles, weight: w.doubles, outputGradient: dy.doubles)
+        for (name, got, expected) in [("input", dx, ref.input), ("weight", dw, ref.weight), ("bias", db, ref.bias)] {
+            let r = compare(got.map { $0 - 1 }, expected, atol: 1e-5, rtol: 1e-5, name: "d/d\(name)")
+            #expect(r.passed, "\(g): \(r)")
+        }
+    }
+
+    @Test func outputSizes() {
+        let down = Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 128, width: 128,
+                                  kernelSize: 3, stride: 2, padding: .reflect(1))
+        #expect((down.outputHeight, down.outputWidth) == (64, 64))
+        let valid = Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 16, width: 12,
+                                   kernelSize: 3, stride: 1, padding: .none)
+        #expect((valid.outputHeight, valid.outputWidth) == (14, 10))
+        #expect(valid.scratchCount == 9 * 14 * 10)
+    }
+}
+
+extension Conv2dGeometry: CustomTestStringConvertible {
+    public var testDescription: String { description }
+}
