@@ -7,8 +7,12 @@ let package = Package(
     name: "sparnet-dist",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "sparnet-dist", targets: ["sparnet-dist"]),
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "HDF5", targets: ["HDF5"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, libopenmpi-dev, libhdf5-dev, libpng-dev,
@@ -26,6 +30,10 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["Tensors", "CBLAS"]),
         .target(name: "Optimizers", dependencies: ["Tensors"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .executableTarget(name: "sparnet-dist", dependencies: [
+            "Tensors", "Kernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Shared by the test targets: Double references, gradient checking, fixture lookup.
         .target(name: "TestSupport", dependencies: ["Tensors", "Kernels", "HDF5"], path: "Tests/TestSupport"),

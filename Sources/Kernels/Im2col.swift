@@ -23,11 +23,26 @@ func interiorColumns(_ g: Conv2dGeometry, kj: Int) -> Range<Int> {
 
 /// Writes the im2col matrix of one image; overwrites `columns`.
 func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+    forEachChannelRange(g.inputChannels, work: g.scratchCount) { channels in
+        im2col(g, image: image, columns: columns, channels: channels)
+    }
+}
+
+/// Adds the im2col matrix `columns` back onto the pixels it was read from (the adjoint of
+/// `im2col`); accumulates into `image`.
+func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
+    forEachChannelRange(g.inputChannels, work: g.scratchCount) { channels in
+        col2im(g, columns: columns, image: image, channels: channels)
+    }
+}
+
+private func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
+                    channels: Range<Int>) {
     let k = g.kernelSize, s = g.stride, p = g.padding.amount
     let h = g.height, w = g.width, ho = g.outputHeight, wo = g.outputWidth
     let reflecting: Bool
     if case .reflect = g.padding { reflecting = true } else { reflecting = false }
-    for c in 0..<g.inputChannels {
+    for c in channels {
         let plane = image + c * h * w
         for ki in 0..<k {
             for kj in 0..<k {
@@ -63,14 +78,13 @@ func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMut
     }
 }
 
-/// Adds the im2col matrix `columns` back onto the pixels it was read from (the adjoint of
-/// `im2col`); accumulates into `image`.
-func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
+private func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>,
+                    channels: Range<Int>) {
     let k = g.kernelSize, s = g.stride, p = g.padding.amount
     let h = g.height, w = g.width, ho = g.outputHeight, wo = g.outputWidth
     let reflecting: Bool
     if case .reflect = g.padding { reflecting = true } else { reflecting = false }
-    for c in 0..<g.inputChannels {
+    for c in channels {
         let plane = image + c * h * w
         for ki in 0..<k {
             for kj in 0..<k {

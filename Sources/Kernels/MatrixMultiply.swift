@@ -24,8 +24,12 @@ public func matrixMultiply(
 
 /// BLAS thread control: one process per core group, set once at start (DESIGN.md §3).
 public enum BLAS {
-    /// Sets the number of OpenBLAS threads for this process.
-    public static func setThreads(_ count: Int) { sparnet_blas_set_threads(Int32(count)) }
+    /// Sets the number of OpenBLAS threads for this process, and of the kernels' own workers.
+    public static func setThreads(_ count: Int) {
+        precondition(count > 0, "BLAS.setThreads: \(count) threads")
+        sparnet_blas_set_threads(Int32(count))
+        kernelThreads = count
+    }
     /// The number of OpenBLAS threads in use.
     public static var threads: Int { Int(sparnet_blas_threads()) }
     /// The OpenBLAS kernel chosen for this CPU (e.g. "Haswell", "SkylakeX"); it depends on
