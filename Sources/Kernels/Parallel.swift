@@ -1,8 +1,10 @@
+import CBLAS
 import Dispatch
 
 /// Worker threads for the memory-bound loops between sgemm calls (im2col, col2im); the same
-/// cores OpenBLAS uses, which sit idle while these loops run. Set with `BLAS.setThreads`.
-nonisolated(unsafe) var kernelThreads = 1
+/// cores OpenBLAS uses, which sit idle while these loops run. Starts at OpenBLAS's own thread
+/// count; set both with `BLAS.setThreads`.
+nonisolated(unsafe) var kernelThreads = Int(sparnet_blas_threads())
 
 /// Below this many floats of work a loop runs on the calling thread: waking workers costs more.
 let parallelWorkThreshold = 1 << 16

@@ -16,6 +16,12 @@ let convGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 3, width: 3, kernelSize: 3, stride: 1, padding: .reflect(2)),
 ]
 
+/// Large enough (scratch ≥ 2¹⁶ floats) that im2col and col2im split channels across threads.
+let parallelConvGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 2, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3, stride: 1, padding: .reflect(1)),
+    Conv2dGeometry(batch: 1, inputChannels: 11, outputChannels: 4, height: 64, width: 48, kernelSize: 3, stride: 2, padding: .zero(1)),
+]
+
 @Suite struct Conv2dTests {
     @Test("Double reference backward matches central differences", arguments: convGeometries)
     func referenceGradients(_ g: Conv2dGeometry) {
@@ -29,7 +35,8 @@ let convGeometries: [Conv2dGeometry] = [
         for r in results { #expect(r.passed, "\(g): \(r)") }
     }
 
-    @Test("Float kernel matches the Double reference, forward and backward", arguments: convGeometries)
+    @Test("Float kernel matches the Double reference, forward and backward",
+          arguments: convGeometries + parallelConvGeometries)
     func kernelMatchesReference(_ g: Conv2dGeometry) {
         var random = TestRandom(seed: 12)
         let x = random.uniform(g.inputCount).floats, w = random.uniform(g.weightCount).floats
@@ -63,6 +70,7 @@ let convGeometries: [Conv2dGeometry] = [
                                    kernelSize: 3, stride: 1, padding: .none)
         #expect((valid.outputHeight, valid.outputWidth) == (14, 10))
         #expect(valid.scratchCount == 9 * 14 * 10)
+        #expect(parallelConvGeometries.allSatisfy { $0.scratchCount >= 1 << 16 })
     }
 }
 
