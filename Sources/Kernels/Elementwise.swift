@@ -39,10 +39,15 @@ public func accumulate(_ source: UnsafePointer<Float>, into target: UnsafeMutabl
 ///
 /// features (N, C, H, W)  attention (N, Cm, H, W) with Cm = 1 or C  output (N, C, H, W)
 public struct AttentionGeometry: Hashable, Sendable, CustomStringConvertible {
+    /// N.
     public let batch: Int
+    /// C, the feature channels.
     public let channels: Int
+    /// Cm, the attention map's channels: 1 (2D attention) or C (3D attention).
     public let attentionChannels: Int
+    /// H.
     public let height: Int
+    /// W.
     public let width: Int
 
     /// Creates the geometry; `attentionChannels` must be 1 or `channels`.
@@ -63,6 +68,7 @@ public struct AttentionGeometry: Hashable, Sendable, CustomStringConvertible {
     /// Elements of the attention map and its gradient: N·Cm·H·W.
     public var attentionCount: Int { batch * attentionChannels * height * width }
 
+    /// The two shapes, as PyTorch prints sizes.
     public var description: String {
         "attention (\(batch), \(channels), \(height), \(width)) × (\(batch), \(attentionChannels), \(height), \(width))"
     }
