@@ -26,6 +26,15 @@ public struct GradientCheck {
     public func check(inputs: [[Double]], outputGradient: [Double], analytic: [[Double]],
                       names: [String]? = nil, forward: ([[Double]]) -> [Double]) -> [Comparison] {
         precondition(analytic.count == inputs.count, "GradientCheck: one analytic gradient per input")
+        let numeric = numericGradients(inputs: inputs, outputGradient: outputGradient, forward: forward)
+        return inputs.indices.map { k in
+            compare(analytic[k], numeric[k], atol: atol, rtol: rtol, name: "d/d\(names?[k] ?? "input\(k)")")
+        }
+    }
+
+    /// Central differences of `L = Σ forward(inputs) · outputGradient` for every input element.
+    public func numericGradients(inputs: [[Double]], outputGradient: [Double],
+                                 forward: ([[Double]]) -> [Double]) -> [[Double]] {
         func loss(_ x: [[Double]]) -> Double {
             let y = forward(x)
             precondition(y.count == outputGradient.count, "GradientCheck: output has \(y.count) elements, gradient \(outputGradient.count)")
@@ -34,7 +43,7 @@ public struct GradientCheck {
             return sum
         }
         var point = inputs
-        var results: [Comparison] = []
+        var results: [[Double]] = []
         for k in inputs.indices {
             var numeric = [Double](repeating: 0, count: inputs[k].count)
             for i in inputs[k].indices {
@@ -46,8 +55,7 @@ public struct GradientCheck {
                 point[k][i] = original
                 numeric[i] = (plus - minus) / (2 * step)
             }
-            results.append(compare(analytic[k], numeric, atol: atol, rtol: rtol,
-                                   name: "d/d\(names?[k] ?? "input\(k)")"))
+            results.append(numeric)
         }
         return results
     }

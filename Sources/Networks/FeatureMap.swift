@@ -1,0 +1,28 @@
+import Tensors
+
+/// A batch of feature maps in a network's activation arena: (N, C, H, W) at `slot`. Its
+/// gradient lives at the same slot of the activation-gradient arena.
+public struct FeatureMap: Hashable, Sendable, CustomStringConvertible {
+    public let slot: Slot
+    public let batch: Int
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+
+    public init(slot: Slot, batch: Int, channels: Int, height: Int, width: Int) {
+        precondition(slot.count == batch * channels * height * width,
+                     "FeatureMap: slot of \(slot.count) for (\(batch), \(channels), \(height), \(width))")
+        self.slot = slot
+        self.batch = batch
+        self.channels = channels
+        self.height = height
+        self.width = width
+    }
+
+    /// H·W.
+    public var plane: Int { height * width }
+    /// N·C·H·W.
+    public var count: Int { slot.count }
+    public var shape: Shape { [batch, channels, height, width] }
+    public var description: String { shape.description }
+}

@@ -1,0 +1,92 @@
+import Tensors
+
+/// Collects the layouts of a network while its layers are constructed for one batch size and
+/// input size: parameters and buffers under their PyTorch `state_dict` keys (in the reference's
+/// registration order), activations and saved per-step values, and the largest scratch any
+/// layer needs. `makeMemory` then allocates every arena once.
+public final class NetworkBuilder {
+    /// Batch size every feature map of this build has.
+    public let batch: Int
+    public private(set) var parameters = Layout()
+    public private(set) var buffers = Layout()
+    public private(set) var activations = Layout()
+    /// Floats of scratch shared by all layers (each uses it only within one call).
+    public private(set) var scratchCount = 0
+    /// Every parameter and buffer in `state_dict` order.
+    public private(set) var state: [StateEntry] = []
+    /// How each parameter and buffer starts, by key.
+    public private(set) var initializers: [String: Initializer] = [:]
+    private var scope: [String] = []
+
+    public init(batch: Int) {
+        precondition(batch > 0, "NetworkBuilder: batch \(batch) must be positive")
+        self.batch = batch
+    }
+
+    /// Runs `body` with `name` appended to the key prefix (`encoder` → `encoder.1` → …).
+    public func scoped<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        scope.append(name)
+        defer { scope.removeLast() }
+        return try body()
+    }
+
+    /// The full key of `name` under the current scope.
+    public func key(_ name: String) -> String { (scope + [name]).joined(separator: ".") }
+
+    /// Registers a trainable parameter.
+    public func parameter(_ name: String, shape: Shape, initializer: Initializer) -> Slot {
+        let key = key(name)
+        state.append(StateEntry(key: key, kind: .parameter, elementType: .float32))
+        initializers[key] = initializer
+        return parameters.register(key, shape: shape)
+    }
+
+    /// Registers a buffer: state that is saved and loaded but has no gradient.
+    public func buffer(_ name: String, shape: Shape, initializer: Initializer,
+                       elementType: StateEntry.ElementType = .float32) -> Slot {
+        let key = key(name)
+        state.append(StateEntry(key: key, kind: .buffer, elementType: elementType))
+        initializers[key] = initializer
+        return buffers.register(key, shape: shape)
+    }
+
+    /// Registers a feature map (a layer's output; its gradient gets the same slot).
+    public func featureMap(channels: Int, height: Int, width: Int) -> FeatureMap {
+        let slot = activations.register("\(key("out"))#\(activations.entries.count)",
+                                         shape: [batch, channels, height, width])
+        return FeatureMap(slot: slot, batch: batch, channels: channels, height: height, width: width)
+    }
+
+    /// Registers per-step values a layer saves for its backward (batch statistics, a
+    /// normalized weight), also mirrored in the gradient arena.
+    public func saved(_ name: String, count: Int) -> Slot {
+        activations.register("\(key(name))#\(activations.entries.count)", shape: [count])
+    }
+
+    /// Makes sure the shared scratch holds at least `count` floats.
+    public func requireScratch(_ count: Int) { scratchCount = max(scratchCount, count) }
+
+    /// Allocates every arena and initializes parameters and buffers from `seed`.
+    public func makeMemory(seed: UInt64) -> NetworkMemory {
+        let memory = NetworkMemory(self)
+        var random = SeededRandom(seed: seed)
+        for entry in state {
+            let (layout, arena) = entry.kind == .parameter
+                ? (parameters, memory.parameters) : (buffers, memory.buffers)
+            let slot = layout[entry.key]!.slot
+            let values = arena[slot]
+            switch initializers[entry.key]! {
+            case .constant(let value):
+                values.update(repeating: value)
+            case .normal(let mean, let standardDeviation):
+                for i in values.indices { values[i] = mean + standardDeviation * random.nextNormal() }
+            case .unitNormal:
+                var norm: Float = 0
+                for i in values.indices { values[i] = random.nextNormal(); norm += values[i] * values[i] }
+                norm = max(norm.squareRoot(), 1e-12)
+                for i in values.indices { values[i] /= norm }
+            }
+        }
+        return memory
+    }
+}

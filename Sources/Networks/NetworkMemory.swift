@@ -1,0 +1,73 @@
+import Tensors
+
+/// Every arena of one built network: parameters with their gradients (one layout, so the
+/// optimizer is one loop and the allreduce one call), buffers, activations with their
+/// gradients, and shared scratch. Allocated once; a step allocates nothing.
+public final class NetworkMemory {
+    public let parameterLayout: Layout
+    public let bufferLayout: Layout
+    /// Every parameter and buffer in `state_dict` order.
+    public let state: [StateEntry]
+    public let parameters: Arena
+    public let parameterGradients: Arena
+    public let buffers: Arena
+    public let activations: Arena
+    public let activationGradients: Arena
+    public let scratch: Arena
+
+    init(_ builder: NetworkBuilder) {
+        parameterLayout = builder.parameters
+        bufferLayout = builder.buffers
+        state = builder.state
+        parameters = Arena(builder.parameters)
+        parameterGradients = Arena(builder.parameters)
+        buffers = Arena(builder.buffers)
+        activations = Arena(builder.activations)
+        activationGradients = Arena(builder.activations)
+        scratch = Arena(count: builder.scratchCount)
+    }
+
+    /// Number of trainable parameters (PyTorch's `sum(p.numel() for p in parameters())`).
+    public var parameterCount: Int { parameterLayout.entries.reduce(0) { $0 + $1.slot.count } }
+
+    /// Pointers for one forward or backward pass.
+    public func pass(training: Bool) -> Pass {
+        Pass(training: training, parameters: parameters.base, parameterGradients: parameterGradients.base,
+             buffers: buffers.base, activations: activations.base,
+             activationGradients: activationGradients.base, scratch: scratch.base)
+    }
+
+    /// Zeroes parameter and activation gradients (once per step; backward then accumulates).
+    public func zeroGradients() {
+        parameterGradients.zero()
+        activationGradients.zero()
+    }
+}
+
+/// The base pointers a layer's forward and backward read and write, and the mode.
+public struct Pass {
+    /// Training: batch statistics, running-stat updates, spectral-norm power iteration.
+    public let training: Bool
+    let parameters: UnsafeMutablePointer<Float>
+    let parameterGradients: UnsafeMutablePointer<Float>
+    let buffers: UnsafeMutablePointer<Float>
+    let activations: UnsafeMutablePointer<Float>
+    let activationGradients: UnsafeMutablePointer<Float>
+    /// Shared scratch, valid only within one kernel call.
+    public let scratch: UnsafeMutablePointer<Float>
+
+    @inline(__always) public func parameter(_ slot: Slot) -> UnsafeMutablePointer<Float> { parameters + slot.offset }
+    @inline(__always) public func gradient(_ slot: Slot) -> UnsafeMutablePointer<Float> { parameterGradients + slot.offset }
+    @inline(__always) public func buffer(_ slot: Slot) -> UnsafeMutablePointer<Float> { buffers + slot.offset }
+    @inline(__always) public func saved(_ slot: Slot) -> UnsafeMutablePointer<Float> { activations + slot.offset }
+    @inline(__always) public func savedGradient(_ slot: Slot) -> UnsafeMutablePointer<Float> { activationGradients + slot.offset }
+    @inline(__always) public func value(_ map: FeatureMap) -> UnsafeMutablePointer<Float> { activations + map.slot.offset }
+    @inline(__always) public func gradient(_ map: FeatureMap) -> UnsafeMutablePointer<Float> { activationGradients + map.slot.offset }
+}
+
+/// A piece of a network with a fixed input and output: forward overwrites its output and
+/// saved values; backward accumulates into its input's gradient and its parameters' gradients.
+public protocol Layer: AnyObject {
+    func forward(_ pass: Pass)
+    func backward(_ pass: Pass)
+}
