@@ -16,6 +16,9 @@ public final class NetworkBuilder {
     public private(set) var state: [StateEntry] = []
     /// How each parameter and buffer starts, by key.
     public private(set) var initializers: [String: Initializer] = [:]
+    /// Every layer in the order forward runs them (a topological order; backward runs it
+    /// reversed, each layer accumulating into the gradients of its inputs).
+    public private(set) var layers: [any Layer] = []
     private var scope: [String] = []
 
     public init(batch: Int) {
@@ -61,6 +64,13 @@ public final class NetworkBuilder {
     /// normalized weight), also mirrored in the gradient arena.
     public func saved(_ name: String, count: Int) -> Slot {
         activations.register("\(key(name))#\(activations.entries.count)", shape: [count])
+    }
+
+    /// Appends `layer` to the forward order and returns it.
+    @discardableResult
+    public func add<L: Layer>(_ layer: L) -> L {
+        layers.append(layer)
+        return layer
     }
 
     /// Makes sure the shared scratch holds at least `count` floats.

@@ -1,0 +1,125 @@
+import Kernels
+import Tensors
+
+/// The reference's `ConvLayer` (models/blocks.py): optional nearest ×2 upsample →
+/// ReflectionPad2d(k/2) (unless `usePadding` is false) → Conv2d (stride 2 when scaling down;
+/// bias only without a norm) → norm → activation. With spectral normalization the conv weight
+/// is `weight_orig / σ` (`torch.nn.utils.spectral_norm`, one power iteration per training
+/// forward). Keys, in the reference's order: `conv2d.bias`, `conv2d.weight` (or
+/// `conv2d.weight_orig` then buffers `conv2d.weight_u`, `conv2d.weight_v`), `relu.func.weight`
+/// (PReLU), `norm.norm.*` — `relu` is constructed before `norm` in the reference.
+public final class ConvLayer: Layer {
+    public let input: FeatureMap
+    public let output: FeatureMap
+    public let geometry: Conv2dGeometry
+    private let upsampled: FeatureMap?
+    private let convolved: FeatureMap
+    private let weight: Slot
+    private let bias: Slot?
+    private let spectral: SpectralNormState?
+    private let normalization: Normalization?
+    private let activation: Activation?
+
+    /// u, v buffers, the normalized weight used by the conv (and its gradient), and σ.
+    private struct SpectralNormState {
+        let u: Slot
+        let v: Slot
+        let normalizedWeight: Slot
+        let sigma: Slot
+    }
+
+    public init(_ builder: NetworkBuilder, _ name: String, input: FeatureMap, outputChannels: Int,
+                kernelSize: Int = 3, scale: Scale = .none, norm: NormKind = .none,
+                activation activationKind: ActivationKind = .none, usePadding: Bool = true,
+                spectralNorm: Bool = false) {
+        self.input = input
+        let (c, o, k) = (input.channels, outputChannels, kernelSize)
+        let hasBias = norm == .none
+        var convInput = input
+        upsampled = scale == .up
+            ? builder.scoped(name) { builder.featureMap(channels: c, height: 2 * input.height, width: 2 * input.width) }
+            : nil
+        if let upsampled { convInput = upsampled }
+        geometry = Conv2dGeometry(batch: input.batch, inputChannels: c, outputChannels: o,
+                                  height: convInput.height, width: convInput.width, kernelSize: k,
+                                  stride: scale == .down ? 2 : 1,
+                                  padding: usePadding ? .reflect(k / 2) : .none)
+        builder.requireScratch(max(geometry.scratchCount, spectralNorm ? o : 0))
+        let weightShape: Shape = [o, c, k, k]
+        var spectral: SpectralNormState?
+        (weight, bias) = builder.scoped(name) {
+            builder.scoped("conv2d") {
+                let bias = hasBias ? builder.parameter("bias", shape: [o], initializer: .constant(0)) : nil
+                let weight = builder.parameter(spectralNorm ? "weight_orig" : "weight", shape: weightShape,
+                                               initializer: .normal(mean: 0, standardDeviation: 0.02))
+                if spectralNorm {
+                    spectral = SpectralNormState(
+                        u: builder.buffer("weight_u", shape: [o], initializer: .unitNormal),
+                        v: builder.buffer("weight_v", shape: [c * k * k], initializer: .unitNormal),
+                        normalizedWeight: builder.saved("weight", count: weightShape.elementCount),
+                        sigma: builder.saved("sigma", count: 1))
+                }
+                return (weight, bias)
+            }
+        }
+        self.spectral = spectral
+        convolved = builder.scoped(name) {
+            builder.featureMap(channels: o, height: geometry.outputHeight, width: geometry.outputWidth)
+        }
+        // The reference builds `relu` before `norm`, so PReLU's slopes precede the norm's keys.
+        (normalization, activation) = builder.scoped(name) {
+            let slopes = Activation.registerSlopes(builder, "relu", kind: activationKind, channels: o)
+            let normalization = norm == .none ? nil : Normalization(builder, "norm", kind: norm, input: convolved)
+            let normalized = normalization?.output ?? convolved
+            let activation = activationKind == .none
+                ? nil : Activation(builder, "relu", kind: activationKind, input: normalized, slopes: slopes)
+            return (normalization, activation)
+        }
+        output = activation?.output ?? normalization?.output ?? convolved
+    }
+
+    public func forward(_ pass: Pass) {
+        var x = pass.value(input)
+        if let upsampled {
+            nearestUpsample2xForward(input: x, output: pass.value(upsampled), batch: input.batch,
+                                     channels: input.channels, height: input.height, width: input.width)
+            x = pass.value(upsampled)
+        }
+        var w = pass.parameter(weight)
+        if let spectral {
+            let normalized = pass.saved(spectral.normalizedWeight)
+            pass.saved(spectral.sigma).pointee = spectralNormForward(
+                rows: geometry.outputChannels, columns: geometry.columnRows, weight: w,
+                u: pass.buffer(spectral.u), v: pass.buffer(spectral.v), powerIteration: pass.training,
+                normalizedWeight: normalized, scratch: pass.scratch)
+            w = normalized
+        }
+        conv2dForward(geometry, input: x, weight: w, bias: bias.map { UnsafePointer(pass.parameter($0)) },
+                      output: pass.value(convolved), scratch: pass.scratch)
+        normalization?.forward(pass)
+        activation?.forward(pass)
+    }
+
+    public func backward(_ pass: Pass) {
+        activation?.backward(pass)
+        normalization?.backward(pass)
+        let x = upsampled.map { pass.value($0) } ?? pass.value(input)
+        let dx = upsampled.map { pass.gradient($0) } ?? pass.gradient(input)
+        let w = spectral.map { pass.saved($0.normalizedWeight) } ?? pass.parameter(weight)
+        let dw = spectral.map { pass.savedGradient($0.normalizedWeight) } ?? pass.gradient(weight)
+        conv2dBackward(geometry, input: x, weight: w, outputGradient: pass.gradient(convolved),
+                       inputGradient: dx, weightGradient: dw, biasGradient: bias.map { pass.gradient($0) },
+                       scratch: pass.scratch)
+        if let spectral {
+            spectralNormBackward(rows: geometry.outputChannels, columns: geometry.columnRows,
+                                 normalizedWeight: w, normalizedWeightGradient: dw,
+                                 u: pass.buffer(spectral.u), v: pass.buffer(spectral.v),
+                                 sigma: pass.saved(spectral.sigma).pointee, weightGradient: pass.gradient(weight))
+        }
+        if let upsampled {
+            nearestUpsample2xBackward(outputGradient: pass.gradient(upsampled), inputGradient: pass.gradient(input),
+                                      batch: input.batch, channels: input.channels,
+                                      height: input.height, width: input.width)
+        }
+    }
+}

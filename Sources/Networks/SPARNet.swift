@@ -1,0 +1,87 @@
+import Tensors
+
+/// The SPARNet generator (paper §3; released code models/sparnet.py): an encoder of a conv and
+/// `down` Face Attention Units that halve the resolution, `res_depth + 3 − down` units at the
+/// smallest size, `up` units that double it, and an output conv to RGB with no activation.
+/// Keys: `encoder.0.*`, `encoder.<i>.*`, `res_layers.<i>.*`, `decoder.<i>.*`, `out_conv.*`.
+public final class SPARNet {
+    public let configuration: SPARNetConfiguration
+    public let batch: Int
+    /// Every layer in forward order.
+    public let layers: [any Layer]
+    public let memory: NetworkMemory
+    /// The network input (N, 3, input, input) in [−1, 1].
+    public let input: FeatureMap
+    /// The super-resolved output (N, 3, output, output).
+    public let output: FeatureMap
+    /// The sigmoid attention map of each Face Attention Unit that has one, by block key
+    /// (`encoder.1`, `res_layers.0`, …).
+    public let attentionMaps: [(block: String, map: FeatureMap)]
+
+    /// Builds the network for `batch` images and initializes it as the reference does
+    /// (conv weights N(0, 0.02), biases 0, BatchNorm weights N(1, 0.02)) from `seed`.
+    public init(_ configuration: SPARNetConfiguration, batch: Int, seed: UInt64 = 0) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.batch = batch
+        let builder = NetworkBuilder(batch: batch)
+        let c = configuration
+        let options = BlockOptions(norm: c.norm, activation: c.activation, attention: c.attention,
+                                   spectralNorm: c.spectralNorm)
+        input = builder.featureMap(channels: 3, height: c.inputSize, width: c.inputSize)
+        var channels = c.clipChannels(c.maxChannels / (c.downSteps + 1))
+        var x = input
+        var maps: [(String, FeatureMap)] = []
+        func unit(_ name: String, outputChannels: Int, scale: Scale, depth: Int) {
+            let before = builder.layers.count
+            x = appendFaceAttentionUnit(builder, name, input: x, outputChannels: outputChannels, scale: scale,
+                                        hourglassDepth: depth, options: options)
+            if let attention = builder.layers[before...].lazy.compactMap({ $0 as? SpatialAttention }).last {
+                maps.append((builder.key(name), attention.map))
+            }
+        }
+        let plan = c.hourglassPlan()
+        var planIndex = 0
+        builder.scoped("encoder") {
+            x = builder.add(ConvLayer(builder, "0", input: x, outputChannels: channels,
+                                      spectralNorm: c.spectralNorm)).output
+            for i in 0..<c.downSteps {
+                unit("\(i + 1)", outputChannels: c.clipChannels(channels * 2), scale: .down, depth: plan[planIndex].depth)
+                channels *= 2
+                planIndex += 1
+            }
+        }
+        builder.scoped("res_layers") {
+            for i in 0..<(c.residualDepth + 3 - c.downSteps) {
+                unit("\(i)", outputChannels: c.clipChannels(channels), scale: .none, depth: plan[planIndex].depth)
+                planIndex += 1
+            }
+        }
+        builder.scoped("decoder") {
+            for i in 0..<c.upSteps {
+                unit("\(i)", outputChannels: c.clipChannels(channels / 2), scale: .up, depth: plan[planIndex].depth)
+                channels /= 2
+                planIndex += 1
+            }
+        }
+        output = builder.add(ConvLayer(builder, "out_conv", input: x, outputChannels: 3,
+                                       spectralNorm: c.spectralNorm)).output
+        attentionMaps = maps.map { (block: $0.0, map: $0.1) }
+        layers = builder.layers
+        memory = builder.makeMemory(seed: seed)
+    }
+
+    /// Runs every layer forward; reads `input`, overwrites every activation.
+    public func forward(training: Bool) {
+        let pass = memory.pass(training: training)
+        for layer in layers { layer.forward(pass) }
+    }
+
+    /// Runs every layer backward from the gradient at `output`; accumulates into parameter
+    /// gradients (zero them first with `memory.zeroGradients()`, then write the output gradient).
+    /// `training` must match the forward it follows.
+    public func backward(training: Bool = true) {
+        let pass = memory.pass(training: training)
+        for layer in layers.reversed() { layer.backward(pass) }
+    }
+}
