@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "Kernels", "HDF5"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5", "CBLAS"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),

@@ -63,9 +63,11 @@ public final class ConvLayer: Layer {
             }
         }
         self.spectral = spectral
-        convolved = builder.scoped(name) {
-            builder.featureMap(channels: o, height: geometry.outputHeight, width: geometry.outputWidth)
+        let (outputHeight, outputWidth) = (geometry.outputHeight, geometry.outputWidth)
+        let convolved = builder.scoped(name) {
+            builder.featureMap(channels: o, height: outputHeight, width: outputWidth)
         }
+        self.convolved = convolved
         // The reference builds `relu` before `norm`, so PReLU's slopes precede the norm's keys.
         (normalization, activation) = builder.scoped(name) {
             let slopes = Activation.registerSlopes(builder, "relu", kind: activationKind, channels: o)

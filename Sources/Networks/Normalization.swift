@@ -32,14 +32,14 @@ final class Normalization: Layer {
         }
         let statistics = kind == .batch ? c : input.batch * c
         if kind == .batch {
-            builder.scoped(name) {
+            let buffers = builder.scoped(name) {
                 builder.scoped("norm") {
-                    runningMean = builder.buffer("running_mean", shape: [c], initializer: .constant(0))
-                    runningVariance = builder.buffer("running_var", shape: [c], initializer: .constant(1))
-                    batchesTracked = builder.buffer("num_batches_tracked", shape: [], initializer: .constant(0),
-                                                    elementType: .int64)
+                    (builder.buffer("running_mean", shape: [c], initializer: .constant(0)),
+                     builder.buffer("running_var", shape: [c], initializer: .constant(1)),
+                     builder.buffer("num_batches_tracked", shape: [], initializer: .constant(0), elementType: .int64))
                 }
             }
+            (runningMean, runningVariance, batchesTracked) = buffers
         }
         savedMean = builder.saved("\(name).mean", count: statistics)
         savedInverseStd = builder.saved("\(name).inverse_std", count: statistics)

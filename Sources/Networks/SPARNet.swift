@@ -25,50 +25,61 @@ public final class SPARNet {
         self.configuration = configuration
         self.batch = batch
         let builder = NetworkBuilder(batch: batch)
-        let c = configuration
+        (input, output, attentionMaps) = Self.build(configuration, in: builder)
+        layers = builder.layers
+        memory = builder.makeMemory(seed: seed)
+    }
+
+    /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating
+    /// the network.
+    public static func describe(_ configuration: SPARNetConfiguration) throws -> NetworkDescription {
+        try configuration.validate()
+        let builder = NetworkBuilder(batch: 1)
+        _ = build(configuration, in: builder)
+        return NetworkDescription(builder)
+    }
+
+    private static func build(_ c: SPARNetConfiguration, in builder: NetworkBuilder)
+        -> (input: FeatureMap, output: FeatureMap, maps: [(block: String, map: FeatureMap)]) {
         let options = BlockOptions(norm: c.norm, activation: c.activation, attention: c.attention,
                                    spectralNorm: c.spectralNorm)
-        input = builder.featureMap(channels: 3, height: c.inputSize, width: c.inputSize)
+        let input = builder.featureMap(channels: 3, height: c.inputSize, width: c.inputSize)
         var channels = c.clipChannels(c.maxChannels / (c.downSteps + 1))
         var x = input
-        var maps: [(String, FeatureMap)] = []
-        func unit(_ name: String, outputChannels: Int, scale: Scale, depth: Int) {
+        var maps: [(block: String, map: FeatureMap)] = []
+        let plan = c.hourglassPlan()
+        var planIndex = 0
+        func unit(_ name: String, outputChannels: Int, scale: Scale) {
             let before = builder.layers.count
             x = appendFaceAttentionUnit(builder, name, input: x, outputChannels: outputChannels, scale: scale,
-                                        hourglassDepth: depth, options: options)
+                                        hourglassDepth: plan[planIndex].depth, options: options)
+            planIndex += 1
             if let attention = builder.layers[before...].lazy.compactMap({ $0 as? SpatialAttention }).last {
                 maps.append((builder.key(name), attention.map))
             }
         }
-        let plan = c.hourglassPlan()
-        var planIndex = 0
         builder.scoped("encoder") {
             x = builder.add(ConvLayer(builder, "0", input: x, outputChannels: channels,
                                       spectralNorm: c.spectralNorm)).output
             for i in 0..<c.downSteps {
-                unit("\(i + 1)", outputChannels: c.clipChannels(channels * 2), scale: .down, depth: plan[planIndex].depth)
+                unit("\(i + 1)", outputChannels: c.clipChannels(channels * 2), scale: .down)
                 channels *= 2
-                planIndex += 1
             }
         }
         builder.scoped("res_layers") {
             for i in 0..<(c.residualDepth + 3 - c.downSteps) {
-                unit("\(i)", outputChannels: c.clipChannels(channels), scale: .none, depth: plan[planIndex].depth)
-                planIndex += 1
+                unit("\(i)", outputChannels: c.clipChannels(channels), scale: .none)
             }
         }
         builder.scoped("decoder") {
             for i in 0..<c.upSteps {
-                unit("\(i)", outputChannels: c.clipChannels(channels / 2), scale: .up, depth: plan[planIndex].depth)
+                unit("\(i)", outputChannels: c.clipChannels(channels / 2), scale: .up)
                 channels /= 2
-                planIndex += 1
             }
         }
-        output = builder.add(ConvLayer(builder, "out_conv", input: x, outputChannels: 3,
-                                       spectralNorm: c.spectralNorm)).output
-        attentionMaps = maps.map { (block: $0.0, map: $0.1) }
-        layers = builder.layers
-        memory = builder.makeMemory(seed: seed)
+        let output = builder.add(ConvLayer(builder, "out_conv", input: x, outputChannels: 3,
+                                           spectralNorm: c.spectralNorm)).output
+        return (input, output, maps)
     }
 
     /// Runs every layer forward; reads `input`, overwrites every activation.
