@@ -17,6 +17,8 @@ public final class SPARNet {
     /// The sigmoid attention map of each Face Attention Unit that has one, by block key
     /// (`encoder.1`, `res_layers.0`, …).
     public let attentionMaps: [(block: String, map: FeatureMap)]
+    /// The output of every top-level block (`encoder.0` … `out_conv`), by key.
+    public let blockOutputs: [(block: String, map: FeatureMap)]
 
     /// Builds the network for `batch` images and initializes it as the reference does
     /// (conv weights N(0, 0.02), biases 0, BatchNorm weights N(1, 0.02)) from `seed`.
@@ -25,7 +27,7 @@ public final class SPARNet {
         self.configuration = configuration
         self.batch = batch
         let builder = NetworkBuilder(batch: batch)
-        (input, output, attentionMaps) = Self.build(configuration, in: builder)
+        (input, output, attentionMaps, blockOutputs) = Self.build(configuration, in: builder)
         layers = builder.layers
         memory = builder.makeMemory(seed: seed)
     }
@@ -40,13 +42,15 @@ public final class SPARNet {
     }
 
     private static func build(_ c: SPARNetConfiguration, in builder: NetworkBuilder)
-        -> (input: FeatureMap, output: FeatureMap, maps: [(block: String, map: FeatureMap)]) {
+        -> (input: FeatureMap, output: FeatureMap, maps: [(block: String, map: FeatureMap)],
+            blocks: [(block: String, map: FeatureMap)]) {
         let options = BlockOptions(norm: c.norm, activation: c.activation, attention: c.attention,
                                    spectralNorm: c.spectralNorm)
         let input = builder.featureMap(channels: 3, height: c.inputSize, width: c.inputSize)
         var channels = c.clipChannels(c.maxChannels / (c.downSteps + 1))
         var x = input
         var maps: [(block: String, map: FeatureMap)] = []
+        var blocks: [(block: String, map: FeatureMap)] = []
         let plan = c.hourglassPlan()
         var planIndex = 0
         func unit(_ name: String, outputChannels: Int, scale: Scale) {
@@ -54,6 +58,7 @@ public final class SPARNet {
             x = appendFaceAttentionUnit(builder, name, input: x, outputChannels: outputChannels, scale: scale,
                                         hourglassDepth: plan[planIndex].depth, options: options)
             planIndex += 1
+            blocks.append((builder.key(name), x))
             if let attention = builder.layers[before...].lazy.compactMap({ $0 as? SpatialAttention }).last {
                 maps.append((builder.key(name), attention.map))
             }
@@ -61,6 +66,7 @@ public final class SPARNet {
         builder.scoped("encoder") {
             x = builder.add(ConvLayer(builder, "0", input: x, outputChannels: channels,
                                       spectralNorm: c.spectralNorm)).output
+            blocks.append((builder.key("0"), x))
             for i in 0..<c.downSteps {
                 unit("\(i + 1)", outputChannels: c.clipChannels(channels * 2), scale: .down)
                 channels *= 2
@@ -79,7 +85,8 @@ public final class SPARNet {
         }
         let output = builder.add(ConvLayer(builder, "out_conv", input: x, outputChannels: 3,
                                            spectralNorm: c.spectralNorm)).output
-        return (input, output, maps)
+        blocks.append(("out_conv", output))
+        return (input, output, maps, blocks)
     }
 
     /// Runs every layer forward; reads `input`, overwrites every activation.
