@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "Optimizers", dependencies: ["Tensors"]),
         .target(name: "Networks", dependencies: ["Tensors", "Kernels"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
+        .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
             "Tensors", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "Kernels", "HDF5"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5", "CBLAS"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "TestSupport", "HDF5"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),

@@ -1,0 +1,66 @@
+import Foundation
+import HDF5
+import Tensors
+
+/// A golden file opened for reading, with the helpers every kind of verification needs.
+public struct ReferenceFixture {
+    public let path: String
+    public let file: HDF5File
+    /// The root `config` attribute parsed from JSON.
+    public let config: [String: Any]
+
+    public init(path: String) throws {
+        self.path = path
+        file = try HDF5File(path: path)
+        let text = try file.stringAttribute("config")
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw HDF5Error(file: path, object: "/ attribute \"config\"", "is not a JSON object")
+        }
+        config = object
+    }
+
+    /// The `kind` of the `config` attribute.
+    public var kind: String { config["kind"] as? String ?? "unknown" }
+
+    /// The reference constructor's keyword arguments (`config.model`).
+    public var model: [String: Any] { config["model"] as? [String: Any] ?? [:] }
+
+    /// A float32 dataset's values.
+    public func floats(_ path: String) throws -> [Float] { try file.dataset(path).read(Float.self).values }
+
+    /// A float32 dataset as a host tensor.
+    public func tensor(_ path: String) throws -> HostTensor {
+        let array = try file.dataset(path).read(Float.self)
+        return HostTensor(shape: Shape(array.shape), values: array.values)
+    }
+
+    /// Every dataset of a group as host tensors by name; integer datasets
+    /// (`num_batches_tracked`) are converted to Float.
+    public func tensors(inGroup path: String) throws -> [String: HostTensor] {
+        let group = try file.group(path)
+        var result: [String: HostTensor] = [:]
+        for name in try group.memberNames() {
+            let dataset = try group.dataset(name)
+            let array = dataset.elementType == .float32
+                ? try dataset.read(Float.self) : try dataset.readConverting(to: Float.self)
+            result[name] = HostTensor(shape: Shape(array.shape), values: array.values)
+        }
+        return result
+    }
+
+    /// An integer from the model arguments, or an error naming it.
+    public func modelInt(_ key: String) throws -> Int {
+        guard let value = model[key] as? Int else {
+            throw HDF5Error(file: path, object: "config.model.\(key)", "missing or not an integer")
+        }
+        return value
+    }
+
+    /// A string from the model arguments, or an error naming it.
+    public func modelString(_ key: String) throws -> String {
+        guard let value = model[key] as? String else {
+            throw HDF5Error(file: path, object: "config.model.\(key)", "missing or not a string")
+        }
+        return value
+    }
+}

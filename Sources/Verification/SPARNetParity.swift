@@ -1,0 +1,145 @@
+import HDF5
+import Kernels
+import Networks
+import Tensors
+
+extension SPARNetConfiguration {
+    /// The configuration of a reference `SPARNet(**kwargs)` call as a golden file records it.
+    init(fixture: ReferenceFixture) throws {
+        self.init()
+        minChannels = try fixture.modelInt("min_ch")
+        maxChannels = try fixture.modelInt("max_ch")
+        inputSize = try fixture.modelInt("in_size")
+        outputSize = try fixture.modelInt("out_size")
+        minFeatureSize = try fixture.modelInt("min_feat_size")
+        residualDepth = try fixture.modelInt("res_depth")
+        bottleneckSize = try fixture.modelInt("bottleneck_size")
+        let norms: [String: NormKind] = ["bn": .batch, "in": .instance, "none": .none]
+        let activations: [String: ActivationKind] = ["leakyrelu": .leakyrelu, "prelu": .prelu, "relu": .relu]
+        let attentions: [String: AttentionKind] = ["spar": .spatial2d, "spar3d": .spatial3d]
+        func lookup<T>(_ key: String, _ table: [String: T]) throws -> T {
+            let value = try fixture.modelString(key)
+            guard let kind = table[value.lowercased()] else {
+                throw HDF5Error(file: fixture.path, object: "config.model.\(key)",
+                                "\"\(value)\" is not one of \(table.keys.sorted().joined(separator: ", "))")
+            }
+            return kind
+        }
+        norm = try lookup("norm_type", norms)
+        activation = try lookup("relu_type", activations)
+        attention = try lookup("att_name", attentions)
+        spectralNorm = fixture.config["spectral_norm"] as? Bool ?? false
+    }
+}
+
+/// Recomputes a SPARNet generator fixture (`sparnet_A.h5`, …): eval output, train output,
+/// L1 loss, every gradient, running statistics, spectral-norm vectors, eval with batch
+/// statistics, and the per-block activations and attention maps.
+func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
+    var report = ParityReport(file: fixture.path, kind: fixture.kind)
+    let configuration = try SPARNetConfiguration(fixture: fixture)
+    let input = try fixture.tensor("input")
+    let network = try SPARNet(configuration, batch: input.shape[0])
+    let memory = network.memory
+    let weights = try fixture.tensors(inGroup: "weights")
+    let file = fixture.path
+    func expectShape(_ tensor: HostTensor, _ map: FeatureMap, _ name: String) throws {
+        guard tensor.shape == map.shape else {
+            throw HDF5Error(file: file, object: name, "has shape \(tensor.shape), the network's is \(map.shape)")
+        }
+    }
+    try expectShape(input, network.input, "/input")
+    func setInput() { memory.activations.copy(input.values, into: network.input.slot) }
+
+    // Eval: running statistics and stored u, v, as loaded.
+    try memory.loadState(weights)
+    setInput()
+    network.forward(training: false)
+    report.compare("eval/output", memory.activations.array(network.output.slot), try fixture.floats("eval/output"),
+                   relativeToMax: ParityTolerance.forward)
+
+    // Eval with the running statistics replaced by the train batch's.
+    if try fixture.file.contains("eval_batchstats") {
+        var state = weights
+        for (key, tensor) in try fixture.tensors(inGroup: "eval_batchstats/running") { state[key] = tensor }
+        try memory.loadState(state)
+        setInput()
+        network.forward(training: false)
+        report.compare("eval_batchstats/output", memory.activations.array(network.output.slot),
+                       try fixture.floats("eval_batchstats/output"), relativeToMax: ParityTolerance.forward)
+    }
+
+    // Train: forward, L1 loss against the target, backward.
+    try memory.loadState(weights)
+    setInput()
+    network.forward(training: true)
+    let output = memory.activations.array(network.output.slot)
+    report.compare("train/output", output, try fixture.floats("train/output"), relativeToMax: ParityTolerance.forward)
+    let target = try fixture.tensor("target")
+    try expectShape(target, network.output, "/target")
+    let loss = target.values.withUnsafeBufferPointer { t in
+        l1LossForward(input: memory.activations.pointer(network.output.slot), target: t.baseAddress!, count: t.count)
+    }
+    report.compare("train/loss_l1", [Float(loss)], [try fixture.file.dataset("train/loss_l1").readScalar(Float.self)],
+                   relativeToMax: ParityTolerance.forward)
+    memory.zeroGradients()
+    target.values.withUnsafeBufferPointer { t in
+        l1LossBackward(input: memory.activations.pointer(network.output.slot), target: t.baseAddress!, count: t.count,
+                       weight: 1, inputGradient: memory.activationGradients.pointer(network.output.slot),
+                       targetGradient: nil)
+    }
+    network.backward()
+
+    let gradients = Dictionary(uniqueKeysWithValues: memory.exportGradients().map { ($0.key, $0.tensor.values) })
+    let referenceGradients = try fixture.tensors(inGroup: "train/grads")
+    report.compareAll("train/grads (\(referenceGradients.count) tensors)",
+                      try referenceGradients.keys.sorted().map { key in
+                          guard let ours = gradients[key] else {
+                              throw HDF5Error(file: file, object: "/train/grads/\(key)", "is not a parameter of the network")
+                          }
+                          return (key, ours, referenceGradients[key]!.values)
+                      },
+                      relativeToMax: ParityTolerance.gradient, globalScale: true)
+
+    let state = Dictionary(uniqueKeysWithValues: memory.exportState().map { ($0.key, $0.tensor.values) })
+    for (group, label) in [("train/running", "running statistics"), ("train/spectral_norm", "spectral-norm u, v")]
+    where try fixture.file.contains(group) {
+        let expected = try fixture.tensors(inGroup: group)
+        if expected.isEmpty { continue }
+        report.compareAll("\(group) (\(expected.count) \(label))",
+                          try expected.keys.sorted().map { key in
+                              guard let ours = state[key] else {
+                                  throw HDF5Error(file: file, object: "/\(group)/\(key)", "is not a buffer of the network")
+                              }
+                              return (key, ours, expected[key]!.values)
+                          },
+                          relativeToMax: ParityTolerance.forward, globalScale: false)
+    }
+
+    // Debugging aids of the fixture: block outputs and attention maps of the train forward.
+    if try fixture.file.contains("train/activations") {
+        let expected = try fixture.tensors(inGroup: "train/activations")
+        let blocks = Dictionary(uniqueKeysWithValues: network.blockOutputs.map { ($0.block, $0.map) })
+        report.compareAll("train/activations (\(expected.count) blocks)",
+                          try expected.keys.sorted().map { key in
+                              guard let map = blocks[key] else {
+                                  throw HDF5Error(file: file, object: "/train/activations/\(key)", "names no block of the network")
+                              }
+                              return (key, memory.activations.array(map.slot), expected[key]!.values)
+                          },
+                          relativeToMax: ParityTolerance.forward, globalScale: false)
+    }
+    if try fixture.file.contains("train/att_maps") {
+        let expected = try fixture.tensors(inGroup: "train/att_maps")
+        let maps = Dictionary(uniqueKeysWithValues: network.attentionMaps.map { ($0.block + ".att_func", $0.map) })
+        report.compareAll("train/att_maps (\(expected.count) maps)",
+                          try expected.keys.sorted().map { key in
+                              guard let map = maps[key] else {
+                                  throw HDF5Error(file: file, object: "/train/att_maps/\(key)", "names no attention map of the network")
+                              }
+                              return (key, memory.activations.array(map.slot), expected[key]!.values)
+                          },
+                          relativeToMax: ParityTolerance.forward, globalScale: false)
+    }
+    return report
+}

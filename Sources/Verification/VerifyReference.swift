@@ -1,0 +1,15 @@
+import HDF5
+
+/// Recomputes everything a golden file holds with our engine and compares, per group.
+/// Throws `HDF5Error` when the file cannot be read or does not hold what its kind requires.
+public func verifyReference(path: String) throws -> ParityReport {
+    let fixture = try ReferenceFixture(path: path)
+    switch fixture.kind {
+    case "sparnet":
+        return try verifySPARNet(fixture)
+    default:
+        var report = ParityReport(file: path, kind: fixture.kind)
+        report.unsupported = "kind \"\(fixture.kind)\" is not supported yet"
+        return report
+    }
+}
