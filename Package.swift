@@ -34,7 +34,7 @@ let package = Package(
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
-            "Tensors", "Kernels", "Networks", "Verification",
+            "Tensors", "Kernels", "Networks", "Optimizers", "Verification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

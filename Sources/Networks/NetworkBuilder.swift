@@ -76,9 +76,10 @@ public final class NetworkBuilder {
     /// Makes sure the shared scratch holds at least `count` floats.
     public func requireScratch(_ count: Int) { scratchCount = max(scratchCount, count) }
 
-    /// Allocates every arena and initializes parameters and buffers from `seed`.
-    public func makeMemory(seed: UInt64) -> NetworkMemory {
-        let memory = NetworkMemory(self)
+    /// Allocates every arena and initializes parameters and buffers from `seed`; without
+    /// `gradients` the memory serves inference only.
+    public func makeMemory(seed: UInt64, gradients: Bool = true) -> NetworkMemory {
+        let memory = NetworkMemory(self, gradients: gradients)
         var random = SeededRandom(seed: seed)
         for entry in state {
             let (layout, arena) = entry.kind == .parameter

@@ -15,15 +15,19 @@ public final class NetworkMemory {
     public let activationGradients: Arena
     public let scratch: Arena
 
-    init(_ builder: NetworkBuilder) {
+    /// Whether gradient arenas exist; inference-only memory has none (half the activations' size).
+    public let hasGradients: Bool
+
+    init(_ builder: NetworkBuilder, gradients: Bool) {
         parameterLayout = builder.parameters
         bufferLayout = builder.buffers
         state = builder.state
+        hasGradients = gradients
         parameters = Arena(builder.parameters)
-        parameterGradients = Arena(builder.parameters)
+        parameterGradients = gradients ? Arena(builder.parameters) : Arena(count: 0)
         buffers = Arena(builder.buffers)
         activations = Arena(builder.activations)
-        activationGradients = Arena(builder.activations)
+        activationGradients = gradients ? Arena(builder.activations) : Arena(count: 0)
         scratch = Arena(count: builder.scratchCount)
     }
 
@@ -39,6 +43,7 @@ public final class NetworkMemory {
 
     /// Zeroes parameter and activation gradients (once per step; backward then accumulates).
     public func zeroGradients() {
+        precondition(hasGradients, "NetworkMemory.zeroGradients: inference-only memory")
         parameterGradients.zero()
         activationGradients.zero()
     }

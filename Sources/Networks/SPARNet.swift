@@ -22,21 +22,22 @@ public final class SPARNet {
 
     /// Builds the network for `batch` images and initializes it as the reference does
     /// (conv weights N(0, 0.02), biases 0, BatchNorm weights N(1, 0.02)) from `seed`.
-    public init(_ configuration: SPARNetConfiguration, batch: Int, seed: UInt64 = 0) throws {
+    /// `trainable: false` allocates no gradients (inference only).
+    public init(_ configuration: SPARNetConfiguration, batch: Int, seed: UInt64 = 0, trainable: Bool = true) throws {
         try configuration.validate()
         self.configuration = configuration
         self.batch = batch
         let builder = NetworkBuilder(batch: batch)
         (input, output, attentionMaps, blockOutputs) = Self.build(configuration, in: builder)
         layers = builder.layers
-        memory = builder.makeMemory(seed: seed)
+        memory = builder.makeMemory(seed: seed, gradients: trainable)
     }
 
     /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating
     /// the network.
-    public static func describe(_ configuration: SPARNetConfiguration) throws -> NetworkDescription {
+    public static func describe(_ configuration: SPARNetConfiguration, batch: Int = 1) throws -> NetworkDescription {
         try configuration.validate()
-        let builder = NetworkBuilder(batch: 1)
+        let builder = NetworkBuilder(batch: batch)
         _ = build(configuration, in: builder)
         return NetworkDescription(builder)
     }
@@ -99,6 +100,7 @@ public final class SPARNet {
     /// gradients (zero them first with `memory.zeroGradients()`, then write the output gradient).
     /// `training` must match the forward it follows.
     public func backward(training: Bool = true) {
+        precondition(memory.hasGradients, "SPARNet.backward: built with trainable: false")
         let pass = memory.pass(training: training)
         for layer in layers.reversed() { layer.backward(pass) }
     }

@@ -1,27 +1,36 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Networks
+import Optimizers
 import Tensors
 
 /// `sparnet-dist bench`: measures a workload in this process and prints one JSON line per
-/// figure (median, min and max seconds, GFLOP/s, and the sgemm ceiling of the same run).
+/// figure (median, min and max seconds over the repetitions, throughput, peak memory; for the
+/// conv, the sgemm ceiling of the same sizes measured in the same run).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure kernel throughput against a plain sgemm of the same sizes, in one run.")
+        abstract: "Measure a workload; one JSON line per figure.")
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
+        /// One conv layer forward and backward against sgemm of the same sizes.
         case conv
+        /// The generator preset's inference forward (no gradient memory).
+        case generatorForward = "generator-forward"
+        /// The generator preset's training step: forward, L1 loss, backward, Adam.
+        case generatorTrain = "generator-train"
     }
 
     @Option(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: Workload = .conv
-
+    @Option(help: "Generator preset of the generator workloads: \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", ")).")
+    var preset = "sparnet"
     @Option(help: "Batch size.") var batch = 8
-    @Option(help: "Input channels.") var inputChannels = 64
-    @Option(help: "Output channels.") var outputChannels = 64
-    @Option(help: "Height and width of the input.") var size = 128
-    @Option(help: "Kernel size.") var kernelSize = 3
-    @Option(help: "Stride (1 or 2).") var stride = 1
+    @Option(help: "Conv: input channels.") var inputChannels = 64
+    @Option(help: "Conv: output channels.") var outputChannels = 64
+    @Option(help: "Conv: height and width of the input.") var size = 128
+    @Option(help: "Conv: kernel size.") var kernelSize = 3
+    @Option(help: "Conv: stride (1 or 2).") var stride = 1
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
 
@@ -31,10 +40,26 @@ struct Bench: ParsableCommand {
         }
         guard stride == 1 || stride == 2 else { throw ValidationError("--stride must be 1 or 2, got \(stride)") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+        guard SPARNetConfiguration.presets[preset] != nil else {
+            throw ValidationError("--preset \(preset) is not one of \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", "))")
+        }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
     }
 
     func run() throws {
         BLAS.setThreads(threads ?? BLAS.threads)
+        switch workload {
+        case .conv: runConv()
+        case .generatorForward, .generatorTrain: try runGenerator()
+        }
+    }
+
+    private var commonFields: [String: String] {
+        ["workload": workload.rawValue, "batch": "\(batch)", "blas_core": BLAS.coreName,
+         "blas_threads": String(BLAS.threads)]
+    }
+
+    private func runConv() {
         let g = Conv2dGeometry(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
                                height: size, width: size, kernelSize: kernelSize, stride: stride,
                                padding: kernelSize > 1 ? .reflect(kernelSize / 2) : .none)
@@ -42,12 +67,8 @@ struct Bench: ParsableCommand {
         let weight = Arena(count: g.weightCount), bias = Arena(count: outputChannels)
         let inputGradient = Arena(count: g.inputCount), weightGradient = Arena(count: g.weightCount)
         let biasGradient = Arena(count: outputChannels), scratch = Arena(count: max(g.scratchCount, 1))
-        var random = SystemRandomNumberGenerator()
-        for arena in [input, weight, output] {
-            for i in 0..<arena.count { arena.base[i] = Float.random(in: -1...1, using: &random) }
-        }
-        let common = ["workload": "conv", "geometry": g.description, "blas_core": BLAS.coreName,
-                      "blas_threads": String(BLAS.threads)]
+        for arena in [input, weight, output] { fillUniform(arena) }
+        let common = commonFields.merging(["geometry": g.description]) { $1 }
 
         // The ceiling: the same sgemm calls the conv makes, on data already in column form.
         let (m, n, k) = (g.outputChannels, g.columnColumns, g.columnRows)
@@ -55,17 +76,12 @@ struct Bench: ParsableCommand {
             for _ in 0..<g.batch { matrixMultiply(m: m, n: n, k: k, weight.base, scratch.base, into: output.base) }
         }
         report(common.merging(["figure": "sgemm_ceiling", "m": "\(m)", "n": "\(n)", "k": "\(k)"]) { $1 },
-               sgemm, flops: g.forwardFlops, ceiling: nil)
+               sgemm, flops: g.forwardFlops)
         let forward = measure(repeats) {
             conv2dForward(g, input: input.base, weight: weight.base, bias: bias.base,
                           output: output.base, scratch: scratch.base)
         }
         report(common.merging(["figure": "conv_forward"]) { $1 }, forward, flops: g.forwardFlops, ceiling: sgemm)
-        let backward = measure(repeats) {
-            conv2dBackward(g, input: input.base, weight: weight.base, outputGradient: output.base,
-                           inputGradient: inputGradient.base, weightGradient: weightGradient.base,
-                           biasGradient: biasGradient.base, scratch: scratch.base)
-        }
         // Backward's ceiling: its two sgemm calls per image (weight gradient, column gradient).
         let backwardSgemm = measure(repeats) {
             for _ in 0..<g.batch {
@@ -74,11 +90,47 @@ struct Bench: ParsableCommand {
                 matrixMultiply(m: k, n: n, k: m, weight.base, transposeA: true, output.base, into: scratch.base)
             }
         }
-        report(common.merging(["figure": "sgemm_ceiling_backward"]) { $1 }, backwardSgemm,
-               flops: 2 * g.forwardFlops, ceiling: nil)
+        report(common.merging(["figure": "sgemm_ceiling_backward"]) { $1 }, backwardSgemm, flops: 2 * g.forwardFlops)
+        let backward = measure(repeats) {
+            conv2dBackward(g, input: input.base, weight: weight.base, outputGradient: output.base,
+                           inputGradient: inputGradient.base, weightGradient: weightGradient.base,
+                           biasGradient: biasGradient.base, scratch: scratch.base)
+        }
         report(common.merging(["figure": "conv_backward"]) { $1 }, backward, flops: 2 * g.forwardFlops,
                ceiling: backwardSgemm)
     }
+
+    private func runGenerator() throws {
+        let training = workload == .generatorTrain
+        let network = try SPARNet(SPARNetConfiguration.presets[preset]!, batch: batch, trainable: training)
+        let memory = network.memory
+        fillUniform(memory.activations, network.input.slot)
+        let target = Arena(count: network.output.count)
+        fillUniform(target)
+        let adam = Adam(parameterCount: training ? memory.parameters.count : 0, learningRate: 2e-4,
+                        beta1: 0.9, beta2: 0.99)
+        let output = network.output.slot
+        let seconds = measure(repeats) {
+            network.forward(training: training)
+            guard training else { return }
+            memory.zeroGradients()
+            _ = l1LossForward(input: memory.activations.pointer(output), target: target.base, count: target.count)
+            l1LossBackward(input: memory.activations.pointer(output), target: target.base, count: target.count,
+                           weight: 1, inputGradient: memory.activationGradients.pointer(output), targetGradient: nil)
+            network.backward()
+            adam.step(parameters: memory.parameters, gradients: memory.parameterGradients)
+        }
+        report(commonFields.merging(["figure": workload.rawValue, "preset": preset,
+                                     "parameters": "\(memory.parameterCount)"]) { $1 },
+               seconds, images: batch)
+    }
+}
+
+/// Uniform values in [−1, 1] across an arena (or one slot of it).
+func fillUniform(_ arena: Arena, _ slot: Slot? = nil) {
+    var random = SystemRandomNumberGenerator()
+    let values = arena[slot ?? Slot(offset: 0, count: arena.count)]
+    for i in values.indices { values[i] = Float.random(in: -1...1, using: &random) }
 }
 
 /// Seconds of each of `repeats` runs of `body`, after one untimed warm-up run.
@@ -91,9 +143,11 @@ func measure(_ repeats: Int, _ body: () -> Void) -> [Double] {
     }
 }
 
-/// Prints one JSON line: the timing summary, GFLOP/s at the median, the fraction of the
-/// ceiling's median throughput, and the process's peak resident memory.
-func report(_ fields: [String: String], _ seconds: [Double], flops: Double, ceiling: [Double]?) {
+/// Prints one JSON line: the timing summary, throughput at the median (GFLOP/s and the
+/// fraction of the ceiling's median throughput when given, images/s when given), and the
+/// process's peak resident memory.
+func report(_ fields: [String: String], _ seconds: [Double], flops: Double? = nil,
+            ceiling: [Double]? = nil, images: Int? = nil) {
     let sorted = seconds.sorted()
     let median = sorted[sorted.count / 2]
     var object: [String: Any] = fields
@@ -101,8 +155,9 @@ func report(_ fields: [String: String], _ seconds: [Double], flops: Double, ceil
     object["min_s"] = sorted.first!
     object["max_s"] = sorted.last!
     object["repeats"] = seconds.count
-    object["gflops"] = flops / median / 1e9
-    if let ceiling {
+    if let flops { object["gflops"] = flops / median / 1e9 }
+    if let images { object["images_per_s"] = Double(images) / median }
+    if let ceiling, let flops {
         let ceilingMedian = ceiling.sorted()[ceiling.count / 2]
         object["ceiling_gflops"] = flops / ceilingMedian / 1e9
         object["fraction_of_ceiling"] = ceilingMedian / median

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Networks
+
+/// `sparnet-dist describe`: the architecture of a generator preset without allocating it —
+/// parameter and buffer counts, and the memory a batch would take.
+struct Describe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print parameter counts and memory of a network preset without building it.")
+
+    @Option(help: "Generator preset: \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", ")).")
+    var preset = "sparnet"
+    @Option(help: "Override the activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var activation: ActivationKind?
+    @Option(help: "Override the normalization: \(NormKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var norm: NormKind?
+    @Option(help: "Batch size for the memory estimate.") var batch = 1
+    @Flag(help: "List every state_dict key with its shape.") var keys = false
+
+    func validate() throws {
+        guard SPARNetConfiguration.presets[preset] != nil else {
+            throw ValidationError("--preset \(preset) is not one of \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", "))")
+        }
+        guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
+    }
+
+    func run() throws {
+        var configuration = SPARNetConfiguration.presets[preset]!
+        if let activation { configuration.activation = activation }
+        if let norm { configuration.norm = norm }
+        let description = try SPARNet.describe(configuration, batch: batch)
+        print("generator \(preset): \(grouped(description.parameterCount)) parameters, "
+              + "\(grouped(description.bufferCount)) buffer values")
+        let mib = { (floats: Int) in String(format: "%.1f MiB", Double(floats) * 4 / 1_048_576) }
+        print("  batch \(batch): activations \(mib(description.activationCount)) (training doubles it for their gradients), "
+              + "scratch \(mib(description.scratchCount))")
+        if keys {
+            for entry in description.state { print("  \(entry.key) \(entry.shape)\(entry.kind == .buffer ? " (buffer)" : "")") }
+        }
+    }
+}
+
+extension ActivationKind: ExpressibleByArgument {}
+extension NormKind: ExpressibleByArgument {}
+
+/// 10518867 → "10,518,867".
+func grouped(_ n: Int) -> String {
+    let digits = String(n)
+    var result = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { result += "," }
+        result.append(ch)
+    }
+    return result
+}
