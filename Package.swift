@@ -31,10 +31,11 @@ let package = Package(
         .target(name: "Optimizers", dependencies: ["Tensors"]),
         .target(name: "Networks", dependencies: ["Tensors", "Kernels"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "Collectives", dependencies: ["CMPI"]),
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
-            "Tensors", "Kernels", "Networks", "Optimizers", "Verification",
+            "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Verification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -42,6 +43,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "Kernels", "HDF5"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5", "CBLAS"]),
+        .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),

@@ -1,0 +1,28 @@
+import Foundation
+
+/// The single-process job: every collective is the identity, `abort` exits with status 1.
+public final class LocalCommunicator: Communicator {
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
+    public var localRank: Int { 0 }
+    public var localSize: Int { 1 }
+    public var nodeName: String { ProcessInfo.processInfo.hostName }
+
+    public func allReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) {}
+    public func startAllReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
+        PendingReduction(handle: nil, values: values, count: count)
+    }
+    public func wait(_ reduction: PendingReduction) {}
+    public func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int) {}
+    public func allReduceMax(_ value: Double) -> Double { value }
+    public func broadcast(_ bytes: UnsafeMutableRawPointer, byteCount: Int, root: Int) {
+        precondition(root == 0, "LocalCommunicator: broadcast from rank \(root) in a job of one")
+    }
+    public func barrier() {}
+    public func abort(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(1)
+    }
+    public func finalize() {}
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Collectives
+import Foundation
+
+/// `sparnet-dist collectives-check`: exercises every collective of this job's communicator
+/// and checks the results (run under `mpirun` to test a real MPI installation or a cluster's
+/// fabric). Exits non-zero on any mismatch.
+struct CollectivesCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collectives-check",
+        abstract: "Check allreduce, broadcast and abort across the ranks of this job.")
+
+    @Option(help: "Floats per allreduce (a gradient-arena-sized buffer tests the fabric).")
+    var count = 1_000_003
+    @Option(help: "This rank aborts the job after the checks (tests that every rank then ends).")
+    var abortRank: Int?
+
+    func run() throws {
+        let communicator: Communicator = MPICommunicator.isLaunchedByMPI ? MPICommunicator() : LocalCommunicator()
+        let (rank, size) = (communicator.rank, communicator.size)
+        var failures: [String] = []
+
+        // Mean of rank-dependent values: element i of rank r holds r + i mod 7.
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { values.deallocate() }
+        for i in 0..<count { values[i] = Float(rank + i % 7) }
+        communicator.allReduceMean(values, count: count)
+        let meanOfRanks = Float(size - 1) / 2
+        if let bad = (0..<count).first(where: { values[$0] != meanOfRanks + Float($0 % 7) }) {
+            failures.append("allReduceMean element \(bad): \(values[bad])")
+        }
+        for i in 0..<count { values[i] = Float(rank * 2) }
+        let pending = communicator.startAllReduceMean(values, count: count)
+        communicator.wait(pending)
+        if values[count - 1] != Float(size - 1) { failures.append("startAllReduceMean: \(values[count - 1])") }
+
+        let sums = communicator.allReduceSum([1, Double(rank)])
+        if sums != [Double(size), Double(size * (size - 1) / 2)] { failures.append("allReduceSum: \(sums)") }
+        if communicator.allReduceMax(Double(rank)) != Double(size - 1) { failures.append("allReduceMax") }
+        let message = communicator.broadcast(rank == 0 ? "manifest from rank 0 ✓" : "", root: 0)
+        if message != "manifest from rank 0 ✓" { failures.append("broadcast: \(message)") }
+        communicator.barrier()
+
+        print("rank \(rank)/\(size) local \(communicator.localRank)/\(communicator.localSize) on \(communicator.nodeName): "
+              + (failures.isEmpty ? "ok" : "FAILED " + failures.joined(separator: "; ")))
+        if let abortRank, abortRank == rank {
+            communicator.abort("abort requested by --abort-rank \(abortRank)")
+        }
+        if abortRank != nil {
+            communicator.barrier()     // the other ranks wait here until the abort ends them
+        }
+        communicator.finalize()
+        if !failures.isEmpty { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,29 @@
+import Testing
+import TestSupport
+
+/// Tier 4: the collectives on real `mpirun` ranks, through `sparnet-dist collectives-check`.
+@Suite(.serialized) struct MPICommunicatorTests {
+    @Test("Allreduce, broadcast and barrier agree on every rank", arguments: [1, 2, 3])
+    func collectivesAgree(ranks: Int) throws {
+        let result = try Command.mpirun(ranks: ranks, ["collectives-check", "--count", "300007"])
+        #expect(result.status == 0, "\(result)")
+        for rank in 0..<ranks {
+            #expect(result.output.contains("rank \(rank)/\(ranks) local \(rank)/\(ranks)"), "\(result)")
+        }
+        #expect(!result.output.contains("FAILED"), "\(result)")
+    }
+
+    @Test func singleProcessWithoutMPI() throws {
+        let result = try Command.run(Command.sparnetDist, ["collectives-check", "--count", "1000"])
+        #expect(result.status == 0 && result.output.contains("rank 0/1 local 0/1"), "\(result)")
+    }
+
+    @Test("A rank that aborts ends every rank promptly, naming itself")
+    func abortEndsTheJob() throws {
+        let result = try Command.mpirun(ranks: 3, ["collectives-check", "--count", "1000", "--abort-rank", "2"],
+                                        timeout: 60)
+        #expect(!result.timedOut && result.status != 0, "\(result)")
+        #expect(result.seconds < 30, "\(result)")
+        #expect(result.errors.contains("rank 2 of 3") && result.errors.contains("abort requested"), "\(result)")
+    }
+}
