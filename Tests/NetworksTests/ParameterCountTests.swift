@@ -15,3 +15,10 @@ import Networks
         #expect(try SPARNet.describe(.sparnetHD).parameterCount == 85_793_412)
     }
 }
+
+extension ParameterCountTests {
+    /// SPARNetHD's `MultiScaleDiscriminator(3, n_layers=4, norm_type='in', num_D=3)`.
+    @Test func sparnetHDDiscriminators() throws {
+        #expect(try MultiScaleDiscriminator.describe(.sparnetHD).parameterCount == 11_750_403)
+    }
+}

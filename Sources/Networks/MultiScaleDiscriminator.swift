@@ -1,0 +1,87 @@
+import Tensors
+
+/// SPARNetHD's discriminator, the reference's `MultiScaleDiscriminator` (models/networks.py):
+/// `num_D` independent `NLayerDiscriminator`s, the k-th seeing the input bicubic-downsampled
+/// (×0.5, A = −0.75, align_corners False) k times. With `return_feat=True` the reference returns,
+/// per scale, the score map and every `model.<i>` output; SPARNetHD's generator is trained
+/// through it (GAN and feature-matching losses), so the gradient reaches `input`.
+/// Keys: `D_pool.<k>.*`, each an `NLayerDiscriminator`'s (the downsampling has no state).
+public final class MultiScaleDiscriminator {
+    /// What one scale sees and produces.
+    public struct ScaleMaps: Sendable {
+        /// The input downsampled k times (scale 0: the input itself).
+        public let input: FeatureMap
+        /// The patch scores (N, 1, H', W').
+        public let score: FeatureMap
+        /// The output of each `model.<i>`, i = 0 … layers.
+        public let features: [FeatureMap]
+    }
+
+    public let configuration: DiscriminatorConfiguration
+    public let batch: Int
+    /// Every layer in forward order: D_0, downsample, D_1, downsample, …
+    public let layers: [any Layer]
+    public let memory: NetworkMemory
+    /// The full-resolution input (N, C, H, W).
+    public let input: FeatureMap
+    /// Scale 0 … num_D − 1.
+    public let scales: [ScaleMaps]
+
+    /// Builds the network for `batch` images and initializes it as the reference does (conv
+    /// weights N(0, 0.02), biases 0, InstanceNorm 1 and 0, spectral-norm u, v random unit
+    /// vectors) from `seed`.
+    public init(_ configuration: DiscriminatorConfiguration, batch: Int, seed: UInt64 = 0) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.batch = batch
+        let builder = NetworkBuilder(batch: batch)
+        (input, scales) = Self.build(configuration, in: builder)
+        layers = builder.layers
+        memory = builder.makeMemory(seed: seed)
+    }
+
+    /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating
+    /// the network.
+    public static func describe(_ configuration: DiscriminatorConfiguration) throws -> NetworkDescription {
+        try configuration.validate()
+        let builder = NetworkBuilder(batch: 1)
+        _ = build(configuration, in: builder)
+        return NetworkDescription(builder)
+    }
+
+    private static func build(_ c: DiscriminatorConfiguration, in builder: NetworkBuilder)
+        -> (input: FeatureMap, scales: [ScaleMaps]) {
+        let input = builder.featureMap(channels: c.inputChannels, height: c.inputHeight, width: c.inputWidth)
+        var scales: [ScaleMaps] = []
+        var x = input
+        builder.scoped("D_pool") {
+            for k in 0..<c.scaleCount {
+                if k > 0 { x = builder.add(BicubicDownsample(builder, "downsample\(k)", input: x)).output }
+                let discriminator = builder.add(NLayerDiscriminator(
+                    builder, "\(k)", input: x, baseChannels: c.baseChannels, maxChannels: c.maxChannels,
+                    depth: c.layerCount, norm: c.norm, activation: c.activation, spectralNorm: c.spectralNorm))
+                scales.append(ScaleMaps(input: x, score: discriminator.score, features: discriminator.features))
+            }
+        }
+        return (input, scales)
+    }
+
+    /// Runs every scale forward; reads `input`, overwrites every map. In training each
+    /// spectral-normalized conv makes one power iteration (as every call of the reference does).
+    public func forward(training: Bool) {
+        let pass = memory.pass(training: training)
+        for layer in layers { layer.forward(pass) }
+    }
+
+    /// Runs every layer backward from the gradients at the scores and at any feature maps;
+    /// accumulates into parameter gradients and `inputGradient` (zero them first with
+    /// `memory.zeroGradients()`, then write the loss's gradients). `training` must match the
+    /// forward it follows.
+    public func backward(training: Bool = true) {
+        let pass = memory.pass(training: training)
+        for layer in layers.reversed() { layer.backward(pass) }
+    }
+
+    /// The gradient at `input` (N, C, H, W) after `backward`: what flows back to the generator.
+    public var inputGradient: UnsafeMutableBufferPointer<Float> { memory.activationGradients[input.slot] }
+}
