@@ -6,7 +6,7 @@ import Tensors
 /// per scale, the score map and every `model.<i>` output; SPARNetHD's generator is trained
 /// through it (GAN and feature-matching losses), so the gradient reaches `input`.
 /// Keys: `D_pool.<k>.*`, each an `NLayerDiscriminator`'s (the downsampling has no state).
-public final class MultiScaleDiscriminator {
+public final class MultiScaleDiscriminator: Network {
     /// What one scale sees and produces.
     public struct ScaleMaps: Sendable {
         /// The input downsampled k times (scale 0: the input itself).
@@ -21,6 +21,7 @@ public final class MultiScaleDiscriminator {
     public let batch: Int
     /// Every layer in forward order: D_0, downsample, D_1, downsample, …
     public let layers: [any Layer]
+    public let parameterStarts: [Int]
     public let memory: NetworkMemory
     /// The full-resolution input (N, C, H, W).
     public let input: FeatureMap
@@ -37,6 +38,7 @@ public final class MultiScaleDiscriminator {
         let builder = NetworkBuilder(batch: batch)
         (input, scales) = Self.build(configuration, in: builder)
         layers = builder.layers
+        parameterStarts = builder.parameterStarts
         memory = builder.makeMemory(seed: seed)
     }
 
@@ -64,22 +66,6 @@ public final class MultiScaleDiscriminator {
             }
         }
         return (input, scales)
-    }
-
-    /// Runs every scale forward; reads `input`, overwrites every map. In training each
-    /// spectral-normalized conv makes one power iteration (as every call of the reference does).
-    public func forward(training: Bool) {
-        let pass = memory.pass(training: training)
-        for layer in layers { layer.forward(pass) }
-    }
-
-    /// Runs every layer backward from the gradients at the scores and at any feature maps;
-    /// accumulates into parameter gradients and `inputGradient` (zero them first with
-    /// `memory.zeroGradients()`, then write the loss's gradients). `training` must match the
-    /// forward it follows.
-    public func backward(training: Bool = true) {
-        let pass = memory.pass(training: training)
-        for layer in layers.reversed() { layer.backward(pass) }
     }
 
     /// The gradient at `input` (N, C, H, W) after `backward`: what flows back to the generator.

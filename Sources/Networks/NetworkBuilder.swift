@@ -19,6 +19,10 @@ public final class NetworkBuilder {
     /// Every layer in the order forward runs them (a topological order; backward runs it
     /// reversed, each layer accumulating into the gradients of its inputs).
     public private(set) var layers: [any Layer] = []
+    /// Where each layer's parameters start: the parameters registered since the previous
+    /// `add` belong to the layer being added.
+    public private(set) var parameterStarts: [Int] = []
+    private var parametersAtLastAdd = 0
     private var scope: [String] = []
 
     public init(batch: Int) {
@@ -70,6 +74,8 @@ public final class NetworkBuilder {
     @discardableResult
     public func add<L: Layer>(_ layer: L) -> L {
         layers.append(layer)
+        parameterStarts.append(parametersAtLastAdd)
+        parametersAtLastAdd = parameters.elementCount
         return layer
     }
 

@@ -4,11 +4,12 @@ import Tensors
 /// `down` Face Attention Units that halve the resolution, `res_depth + 3 − down` units at the
 /// smallest size, `up` units that double it, and an output conv to RGB with no activation.
 /// Keys: `encoder.0.*`, `encoder.<i>.*`, `res_layers.<i>.*`, `decoder.<i>.*`, `out_conv.*`.
-public final class SPARNet {
+public final class SPARNet: Network {
     public let configuration: SPARNetConfiguration
     public let batch: Int
     /// Every layer in forward order.
     public let layers: [any Layer]
+    public let parameterStarts: [Int]
     public let memory: NetworkMemory
     /// The network input (N, 3, input, input) in [−1, 1].
     public let input: FeatureMap
@@ -30,6 +31,7 @@ public final class SPARNet {
         let builder = NetworkBuilder(batch: batch)
         (input, output, attentionMaps, blockOutputs) = Self.build(configuration, in: builder)
         layers = builder.layers
+        parameterStarts = builder.parameterStarts
         memory = builder.makeMemory(seed: seed, gradients: trainable)
     }
 
@@ -90,18 +92,4 @@ public final class SPARNet {
         return (input, output, maps, blocks)
     }
 
-    /// Runs every layer forward; reads `input`, overwrites every activation.
-    public func forward(training: Bool) {
-        let pass = memory.pass(training: training)
-        for layer in layers { layer.forward(pass) }
-    }
-
-    /// Runs every layer backward from the gradient at `output`; accumulates into parameter
-    /// gradients (zero them first with `memory.zeroGradients()`, then write the output gradient).
-    /// `training` must match the forward it follows.
-    public func backward(training: Bool = true) {
-        precondition(memory.hasGradients, "SPARNet.backward: built with trainable: false")
-        let pass = memory.pass(training: training)
-        for layer in layers.reversed() { layer.backward(pass) }
-    }
 }

@@ -1,0 +1,32 @@
+/// A network built as a flat list of layers in forward (topological) order over one
+/// `NetworkMemory`: forward runs the list, backward runs it reversed, each layer accumulating
+/// into the gradients of its inputs and parameters.
+public protocol Network: AnyObject {
+    var layers: [any Layer] { get }
+    var memory: NetworkMemory { get }
+    /// Where each layer's parameters start in the parameter arena (layers register their
+    /// parameters in forward order, so a layer's parameters are final once its backward ran).
+    var parameterStarts: [Int] { get }
+}
+
+extension Network {
+    /// Runs every layer forward: reads the input map, overwrites every activation.
+    public func forward(training: Bool) {
+        let pass = memory.pass(training: training)
+        for layer in layers { layer.forward(pass) }
+    }
+
+    /// Runs every layer backward from the gradients written at the outputs; accumulates into
+    /// parameter gradients (zero them first with `memory.zeroGradients()`). `training` must
+    /// match the forward it follows. After each layer, `parametersFinal(offset)` says that every
+    /// parameter gradient from `offset` to the end of the arena is complete — the moment a
+    /// gradient bucket there can be allreduced while backward goes on.
+    public func backward(training: Bool = true, parametersFinal: (Int) -> Void = { _ in }) {
+        precondition(memory.hasGradients, "backward: the network was built without gradients")
+        let pass = memory.pass(training: training)
+        for index in layers.indices.reversed() {
+            layers[index].backward(pass)
+            parametersFinal(parameterStarts[index])
+        }
+    }
+}
