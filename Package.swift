@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "Kernels"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
+        .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives"]),
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5"]),
         .executableTarget(name: "sparnet-dist", dependencies: [

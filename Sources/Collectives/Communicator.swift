@@ -18,8 +18,11 @@ public protocol Communicator: AnyObject {
     func allReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int)
     /// Starts `allReduceMean` without waiting; the buffer must not be touched until `wait`.
     func startAllReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction
-    /// Waits for a reduction started with `startAllReduceMean`.
-    func wait(_ reduction: PendingReduction)
+    /// Waits for a reduction started with `startAllReduceMean` (no-op once it completed).
+    func wait(_ reduction: inout PendingReduction)
+    /// Lets a started reduction make progress and completes it if it is done; called between
+    /// layers of backward, since MPI moves data mostly inside its own calls.
+    func poll(_ reduction: inout PendingReduction)
     /// Sums small Double values (flags, loss terms, statistics) over all ranks, in place.
     func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int)
     /// The largest of `value` over all ranks.
@@ -36,14 +39,17 @@ public protocol Communicator: AnyObject {
 
 /// A reduction in flight (an MPI request, or nothing for a single process).
 public struct PendingReduction {
-    let handle: OpaquePointer?
+    var handle: OpaquePointer?
     let values: UnsafeMutablePointer<Float>
     let count: Int
+    /// True once the mean is in `values`.
+    public internal(set) var isComplete: Bool
 
-    public init(handle: OpaquePointer?, values: UnsafeMutablePointer<Float>, count: Int) {
+    init(handle: OpaquePointer?, values: UnsafeMutablePointer<Float>, count: Int, isComplete: Bool) {
         self.handle = handle
         self.values = values
         self.count = count
+        self.isComplete = isComplete
     }
 }
 

@@ -11,9 +11,10 @@ public final class LocalCommunicator: Communicator {
 
     public func allReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) {}
     public func startAllReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
-        PendingReduction(handle: nil, values: values, count: count)
+        PendingReduction(handle: nil, values: values, count: count, isComplete: true)
     }
-    public func wait(_ reduction: PendingReduction) {}
+    public func wait(_ reduction: inout PendingReduction) {}
+    public func poll(_ reduction: inout PendingReduction) {}
     public func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int) {}
     public func allReduceMax(_ value: Double) -> Double { value }
     public func broadcast(_ bytes: UnsafeMutableRawPointer, byteCount: Int, root: Int) {

@@ -49,19 +49,36 @@ public final class MPICommunicator: Communicator {
     deinit { finalize() }
 
     public func allReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        wait(startAllReduceMean(values, count: count))
+        var reduction = startAllReduceMean(values, count: count)
+        wait(&reduction)
     }
 
     public func startAllReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
         var request: MPI_Request? = nil
         MPI_Iallreduce(sparnet_mpi_in_place(), values, Int32(count), sparnet_mpi_float(), sparnet_mpi_sum(),
                        world, &request)
-        return PendingReduction(handle: request, values: values, count: count)
+        return PendingReduction(handle: request, values: values, count: count, isComplete: false)
     }
 
-    public func wait(_ reduction: PendingReduction) {
+    public func wait(_ reduction: inout PendingReduction) {
+        guard !reduction.isComplete else { return }
         var request: MPI_Request? = reduction.handle
         MPI_Wait(&request, sparnet_mpi_status_ignore())
+        complete(&reduction)
+    }
+
+    public func poll(_ reduction: inout PendingReduction) {
+        guard !reduction.isComplete else { return }
+        var request: MPI_Request? = reduction.handle
+        var done: Int32 = 0
+        MPI_Test(&request, &done, sparnet_mpi_status_ignore())
+        if done != 0 { complete(&reduction) }
+    }
+
+    /// Divides the completed sum by the world size.
+    private func complete(_ reduction: inout PendingReduction) {
+        reduction.handle = nil
+        reduction.isComplete = true
         let scale = 1 / Float(size)
         for i in 0..<reduction.count { reduction.values[i] *= scale }
     }

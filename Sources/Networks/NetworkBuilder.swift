@@ -12,6 +12,8 @@ public final class NetworkBuilder {
     public private(set) var activations = Layout()
     /// Floats of scratch shared by all layers (each uses it only within one call).
     public private(set) var scratchCount = 0
+    /// Doubles synchronized BatchNorm needs for its per-channel sums.
+    public private(set) var statisticsScratchCount = 0
     /// Every parameter and buffer in `state_dict` order.
     public private(set) var state: [StateEntry] = []
     /// How each parameter and buffer starts, by key.
@@ -81,6 +83,11 @@ public final class NetworkBuilder {
 
     /// Makes sure the shared scratch holds at least `count` floats.
     public func requireScratch(_ count: Int) { scratchCount = max(scratchCount, count) }
+
+    /// Makes sure synchronized BatchNorm has room for the sums of `channels` channels.
+    public func requireStatisticsScratch(channels: Int) {
+        statisticsScratchCount = max(statisticsScratchCount, 2 * channels + 1)
+    }
 
     /// Allocates every arena and initializes parameters and buffers from `seed`; without
     /// `gradients` the memory serves inference only.

@@ -14,6 +14,12 @@ public final class NetworkMemory {
     public let activations: Arena
     public let activationGradients: Arena
     public let scratch: Arena
+    /// Per-channel sums of synchronized BatchNorm (2·C + 1 Doubles for the widest norm).
+    let statisticsScratch: UnsafeMutablePointer<Double>
+    private let statisticsScratchCount: Int
+    /// When set, BatchNorm in training normalizes with statistics summed over every replica
+    /// (synchronized BatchNorm); when nil, each process uses its own batch (as DDP by default).
+    public var replicaStatistics: (any ReplicaStatistics)?
 
     /// Whether gradient arenas exist; inference-only memory has none (half the activations' size).
     public let hasGradients: Bool
@@ -29,7 +35,12 @@ public final class NetworkMemory {
         activations = Arena(builder.activations)
         activationGradients = gradients ? Arena(builder.activations) : Arena(count: 0)
         scratch = Arena(count: builder.scratchCount)
+        statisticsScratchCount = max(builder.statisticsScratchCount, 1)
+        statisticsScratch = .allocate(capacity: statisticsScratchCount)
+        statisticsScratch.initialize(repeating: 0, count: statisticsScratchCount)
     }
+
+    deinit { statisticsScratch.deallocate() }
 
     /// Number of trainable parameters (PyTorch's `sum(p.numel() for p in parameters())`).
     public var parameterCount: Int { parameterLayout.entries.reduce(0) { $0 + $1.slot.count } }
@@ -38,7 +49,8 @@ public final class NetworkMemory {
     public func pass(training: Bool) -> Pass {
         Pass(training: training, parameters: parameters.base, parameterGradients: parameterGradients.base,
              buffers: buffers.base, activations: activations.base,
-             activationGradients: activationGradients.base, scratch: scratch.base)
+             activationGradients: activationGradients.base, scratch: scratch.base,
+             statisticsScratch: statisticsScratch, replicaStatistics: replicaStatistics)
     }
 
     /// Zeroes parameter and activation gradients (once per step; backward then accumulates).
@@ -60,6 +72,9 @@ public struct Pass {
     let activationGradients: UnsafeMutablePointer<Float>
     /// Shared scratch, valid only within one kernel call.
     public let scratch: UnsafeMutablePointer<Float>
+    let statisticsScratch: UnsafeMutablePointer<Double>
+    /// Synchronized BatchNorm's cross-replica sum, when enabled.
+    let replicaStatistics: (any ReplicaStatistics)?
 
     @inline(__always) public func parameter(_ slot: Slot) -> UnsafeMutablePointer<Float> { parameters + slot.offset }
     @inline(__always) public func gradient(_ slot: Slot) -> UnsafeMutablePointer<Float> { parameterGradients + slot.offset }
@@ -75,4 +90,10 @@ public struct Pass {
 public protocol Layer: AnyObject {
     func forward(_ pass: Pass)
     func backward(_ pass: Pass)
+}
+
+/// Sums small per-channel statistics over every replica of a data-parallel job, in place
+/// (synchronized BatchNorm). Implemented by the trainer over its communicator.
+public protocol ReplicaStatistics: AnyObject {
+    func sum(_ values: UnsafeMutablePointer<Double>, count: Int)
 }

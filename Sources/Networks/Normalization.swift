@@ -32,6 +32,7 @@ final class Normalization: Layer {
         }
         let statistics = kind == .batch ? c : input.batch * c
         if kind == .batch {
+            builder.requireStatisticsScratch(channels: c)
             let buffers = builder.scoped(name) {
                 builder.scoped("norm") {
                     (builder.buffer("running_mean", shape: [c], initializer: .constant(0)),
@@ -49,6 +50,18 @@ final class Normalization: Layer {
     func forward(_ pass: Pass) {
         let (n, c, p) = (input.batch, input.channels, input.plane)
         switch kind {
+        case .batch where pass.training && pass.replicaStatistics != nil:
+            // Synchronized: Σx, Σx² and the element count summed over every replica.
+            let sums = pass.statisticsScratch
+            batchNorm2dForwardSums(batch: n, channels: c, plane: p, input: pass.value(input), sums: sums)
+            sums[2 * c] = Double(n * p)
+            pass.replicaStatistics!.sum(sums, count: 2 * c + 1)
+            batchNorm2dForwardFromSums(batch: n, channels: c, plane: p, sums: sums, count: Int(sums[2 * c]),
+                                       input: pass.value(input), weight: pass.parameter(weight),
+                                       bias: pass.parameter(bias), runningMean: pass.buffer(runningMean),
+                                       runningVariance: pass.buffer(runningVariance), output: pass.value(output),
+                                       savedMean: pass.saved(savedMean), savedInverseStd: pass.saved(savedInverseStd))
+            pass.buffer(batchesTracked).pointee += 1
         case .batch where pass.training:
             batchNorm2dTrainingForward(batch: n, channels: c, plane: p, input: pass.value(input),
                                        weight: pass.parameter(weight), bias: pass.parameter(bias),
@@ -74,6 +87,20 @@ final class Normalization: Layer {
     func backward(_ pass: Pass) {
         let (n, c, p) = (input.batch, input.channels, input.plane)
         switch kind {
+        case .batch where pass.training && pass.replicaStatistics != nil:
+            // Synchronized: Σdy and Σdy·xHat summed over every replica; γ, β gradients stay
+            // local and are averaged with the other parameter gradients.
+            let sums = pass.statisticsScratch
+            batchNorm2dBackwardSums(batch: n, channels: c, plane: p, input: pass.value(input),
+                                    outputGradient: pass.gradient(output), savedMean: pass.saved(savedMean),
+                                    savedInverseStd: pass.saved(savedInverseStd), weightGradient: pass.gradient(weight),
+                                    biasGradient: pass.gradient(bias), sums: sums)
+            sums[2 * c] = Double(n * p)
+            pass.replicaStatistics!.sum(sums, count: 2 * c + 1)
+            batchNorm2dBackwardFromSums(batch: n, channels: c, plane: p, sums: sums, count: Int(sums[2 * c]),
+                                        input: pass.value(input), weight: pass.parameter(weight),
+                                        outputGradient: pass.gradient(output), savedMean: pass.saved(savedMean),
+                                        savedInverseStd: pass.saved(savedInverseStd), inputGradient: pass.gradient(input))
         case .batch where pass.training:
             batchNorm2dTrainingBackward(batch: n, channels: c, plane: p, input: pass.value(input),
                                         weight: pass.parameter(weight), outputGradient: pass.gradient(output),

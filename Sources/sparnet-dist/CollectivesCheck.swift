@@ -30,8 +30,9 @@ struct CollectivesCheck: ParsableCommand {
             failures.append("allReduceMean element \(bad): \(values[bad])")
         }
         for i in 0..<count { values[i] = Float(rank * 2) }
-        let pending = communicator.startAllReduceMean(values, count: count)
-        communicator.wait(pending)
+        var pending = communicator.startAllReduceMean(values, count: count)
+        communicator.poll(&pending)
+        communicator.wait(&pending)
         if values[count - 1] != Float(size - 1) { failures.append("startAllReduceMean: \(values[count - 1])") }
 
         let sums = communicator.allReduceSum([1, Double(rank)])

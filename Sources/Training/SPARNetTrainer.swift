@@ -1,0 +1,119 @@
+import Collectives
+import Dispatch
+import Kernels
+import Networks
+import Optimizers
+import Tensors
+
+/// The pixel loss of SPARNet training: the paper's eq. 1 (L2) or the released code's L1.
+public enum PixelLoss: String, Hashable, Sendable, CaseIterable, Codable {
+    case l1
+    case l2
+}
+
+/// What one training step measured, the same on every rank.
+public struct StepResult: Sendable {
+    /// The pixel loss averaged over every rank's batch (the global batch's loss).
+    public let loss: Double
+    /// True when some rank saw a non-finite loss or gradient; the update was skipped everywhere.
+    public let skipped: Bool
+    /// Ranks that saw the non-finite values (empty when none did).
+    public let nonfiniteRanks: Int
+    /// Seconds of the step (forward, backward, communication, update) on this rank.
+    public let seconds: Double
+    /// Seconds this rank waited for gradient communication after backward.
+    public let communicationWaitSeconds: Double
+}
+
+/// One data-parallel SPARNet step per call (DESIGN.md §5): every rank runs the generator on its
+/// part of the global batch, gradients are averaged in buckets that overlap backward, and
+/// every rank applies the same Adam update, so parameters stay identical across ranks.
+public final class SPARNetTrainer {
+    public let network: SPARNet
+    public let optimizer: Adam
+    public let pixelLoss: PixelLoss
+    private let communicator: any Communicator
+    private let reducer: GradientReducer
+    private let synchronizedBatchNorm: Bool
+    /// High-resolution targets of this rank's batch (N, 3, output, output) in [−1, 1].
+    public let target: Arena
+
+    /// - Parameters:
+    ///   - batchPerRank: this rank's share of the global batch.
+    ///   - seed: parameter initialization; rank 0's parameters are then broadcast to all.
+    public init(configuration: SPARNetConfiguration, batchPerRank: Int, learningRate: Float,
+                betas: (Float, Float), pixelLoss: PixelLoss, synchronizedBatchNorm: Bool,
+                bucketBytes: Int, communicator: any Communicator, seed: UInt64) throws {
+        network = try SPARNet(configuration, batch: batchPerRank, seed: seed)
+        optimizer = Adam(parameterCount: network.memory.parameters.count, learningRate: learningRate,
+                         beta1: betas.0, beta2: betas.1)
+        self.pixelLoss = pixelLoss
+        self.communicator = communicator
+        self.synchronizedBatchNorm = synchronizedBatchNorm
+        reducer = GradientReducer(communicator: communicator, gradients: network.memory.parameterGradients,
+                                  bucketBytes: bucketBytes)
+        target = Arena(count: network.output.count)
+        if synchronizedBatchNorm && communicator.size > 1 {
+            network.memory.replicaStatistics = CommunicatorStatistics(communicator)
+        }
+        broadcastState()
+    }
+
+    /// This rank's network input (N, 3, input, input): the upsampled low-resolution faces.
+    public var input: UnsafeMutableBufferPointer<Float> { network.memory.activations[network.input.slot] }
+
+    /// Copies rank 0's parameters and buffers to every rank.
+    public func broadcastState() {
+        let memory = network.memory
+        communicator.broadcast(memory.parameters.base, byteCount: memory.parameters.count * 4, root: 0)
+        communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
+    }
+
+    /// One step on the batch in `input` and `target`.
+    public func step() -> StepResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let memory = network.memory
+        if !synchronizedBatchNorm && communicator.size > 1 && memory.buffers.count > 0 {
+            // Per-rank BatchNorm: running statistics follow rank 0, as DDP's broadcast_buffers.
+            communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
+        }
+        network.forward(training: true)
+        let output = memory.activations.pointer(network.output.slot)
+        let outputGradient = memory.activationGradients.pointer(network.output.slot)
+        let count = network.output.count
+        memory.zeroGradients()
+        let loss: Double
+        switch pixelLoss {
+        case .l1:
+            loss = l1LossForward(input: output, target: target.base, count: count)
+            l1LossBackward(input: output, target: target.base, count: count, weight: 1,
+                           inputGradient: outputGradient, targetGradient: nil)
+        case .l2:
+            loss = mseLossForward(input: output, target: target.base, count: count)
+            mseLossBackward(input: output, target: target.base, count: count, weight: 1,
+                            inputGradient: outputGradient, targetGradient: nil)
+        }
+        reducer.begin()
+        network.backward { reducer.parametersFinal(from: $0) }
+        reducer.finish()
+
+        // One small allreduce decides for everyone: the mean loss and who saw non-finite values.
+        let gradients = memory.parameterGradients
+        var finite = loss.isFinite
+        if finite {
+            for i in 0..<gradients.count where !gradients.base[i].isFinite { finite = false; break }
+        }
+        var totals: (Double, Double) = (loss, finite ? 0 : 1)
+        withUnsafeMutablePointer(to: &totals) {
+            $0.withMemoryRebound(to: Double.self, capacity: 2) { communicator.allReduceSum($0, count: 2) }
+        }
+        let nonfiniteRanks = Int(totals.1)
+        if nonfiniteRanks == 0 {
+            optimizer.step(parameters: memory.parameters, gradients: gradients)
+        }
+        return StepResult(loss: totals.0 / Double(communicator.size), skipped: nonfiniteRanks > 0,
+                          nonfiniteRanks: nonfiniteRanks,
+                          seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                          communicationWaitSeconds: reducer.lastWaitSeconds)
+    }
+}
