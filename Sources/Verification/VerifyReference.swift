@@ -7,6 +7,8 @@ public func verifyReference(path: String) throws -> ParityReport {
     switch fixture.kind {
     case "sparnet":
         return try verifySPARNet(fixture)
+    case "vgg":
+        return try verifyPerceptualLoss(fixture)
     default:
         var report = ParityReport(file: path, kind: fixture.kind)
         report.unsupported = "kind \"\(fixture.kind)\" is not supported yet"
