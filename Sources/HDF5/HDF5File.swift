@@ -1,4 +1,7 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An open HDF5 file; as a group it is the file's root group ("/"), and its attributes are the
 /// root attributes.
@@ -57,6 +60,7 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
             case .createNew: id = H5Fcreate(path, sparnet_h5f_acc_excl(), sparnet_h5p_default(), access)
             }
             guard id >= 0 else { throw Self.openFailure(path: path, "cannot \(mode.verb)") }
+            Self.closeOnExec(id)
             return id
         }
         super.init(handle: handle, filePath: path, path: "/", owner: nil, close: H5Fclose)
@@ -67,6 +71,16 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
         try withHandle { handle in
             try check(H5Fflush(handle, H5F_SCOPE_GLOBAL), "cannot flush")
         }
+    }
+
+    /// Marks the file's descriptor close-on-exec: HDF5 opens without it, and a process this one
+    /// starts (mpirun, a tool) would otherwise keep the descriptor — and its write lock — after
+    /// the file is closed here.
+    private static func closeOnExec(_ file: hid_t) {
+        var handle: UnsafeMutableRawPointer?
+        guard H5Fget_vfd_handle(file, sparnet_h5p_default(), &handle) >= 0, let handle else { return }
+        let descriptor = handle.load(as: Int32.self)
+        _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
     }
 
     private static func openFailure(path: String, _ message: String) -> HDF5Error {

@@ -9,6 +9,8 @@ public func verifyReference(path: String) throws -> ParityReport {
         return try verifySPARNet(fixture)
     case "msd":
         return try verifyDiscriminator(fixture)
+    case "vgg":
+        return try verifyPerceptualLoss(fixture)
     default:
         var report = ParityReport(file: path, kind: fixture.kind)
         report.unsupported = "kind \"\(fixture.kind)\" is not supported yet"

@@ -38,7 +38,7 @@ struct VerifyReferenceCommand: ParsableCommand {
                 print("  UNSUPPORTED  \(unsupported)")
             }
             for line in report.lines {
-                let verdict = line.passed ? "ok  " : "FAIL"
+                let verdict = line.passed ? "ok  " : line.informational ? "info" : "FAIL"
                 let worst = line.worst.map { "  worst \($0)" } ?? ""
                 print("  \(verdict) \(line.name.padding(toLength: 44, withPad: " ", startingAt: 0)) "
                       + "max abs \(format(line.maxAbsoluteError))  max rel \(format(line.maxRelativeError))  "
