@@ -89,7 +89,8 @@ public func bicubicDownsample2xBackward(outputGradient: UnsafePointer<Float>, in
 /// The two taps and weights of output index `d` for align_corners=False linear resampling.
 @inline(__always)
 private func linearTaps(_ d: Int, scale: Float, size: Int) -> (i0: Int, i1: Int, w0: Float, w1: Float) {
-    let src = max(scale * (Float(d) + 0.5) - 0.5, 0)
+    // One fused multiply-add, as PyTorch's vectorized CPU kernel computes it (one rounding).
+    let src = max((-0.5 as Float).addingProduct(scale, Float(d) + 0.5), 0)
     let i0 = min(Int(src), size - 1)                 // src ≥ 0, so truncation is ⌊src⌋
     let t = min(src - Float(i0), 1)
     return (i0, i0 < size - 1 ? i0 + 1 : i0, 1 - t, t)
