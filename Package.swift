@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5", "CBLAS"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Collectives", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),

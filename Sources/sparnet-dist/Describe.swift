@@ -33,9 +33,20 @@ struct Describe: ParsableCommand {
         let mib = { (floats: Int) in String(format: "%.1f MiB", Double(floats) * 4 / 1_048_576) }
         print("  batch \(batch): activations \(mib(description.activationCount)) (training doubles it for their gradients), "
               + "scratch \(mib(description.scratchCount))")
-        if keys {
-            for entry in description.state { print("  \(entry.key) \(entry.shape)\(entry.kind == .buffer ? " (buffer)" : "")") }
-        }
+        if keys { printKeys(description) }
+        guard preset == "sparnetHD" else { return }
+        // SPARNetHD also trains its multi-scale discriminator through a frozen VGG19.
+        let discriminator = try MultiScaleDiscriminator.describe(.sparnetHD)
+        print("discriminator (3 scales × 4 layers, InstanceNorm, spectral norm): "
+              + "\(grouped(discriminator.parameterCount)) parameters")
+        if keys { printKeys(discriminator) }
+        let vgg = VGG19.describe()
+        print("VGG19 features (perceptual loss, frozen): \(grouped(vgg.parameterCount)) parameters")
+        if keys { printKeys(vgg) }
+    }
+
+    private func printKeys(_ description: NetworkDescription) {
+        for entry in description.state { print("  \(entry.key) \(entry.shape)\(entry.kind == .buffer ? " (buffer)" : "")") }
     }
 }
 
