@@ -32,11 +32,12 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "Kernels"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "HDF5"]),
         .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives"]),
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
-            "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Verification",
+            "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Datasets", "Verification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
