@@ -7,6 +7,10 @@ public func verifyReference(path: String) throws -> ParityReport {
     switch fixture.kind {
     case "sparnet":
         return try verifySPARNet(fixture)
+    case "resize":
+        return try verifyResize(fixture)
+    case "metrics":
+        return try verifyMetrics(fixture)
     default:
         var report = ParityReport(file: path, kind: fixture.kind)
         report.unsupported = "kind \"\(fixture.kind)\" is not supported yet"
