@@ -32,10 +32,13 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "Kernels"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
-        .target(name: "Datasets", dependencies: ["Tensors", "HDF5"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "HDF5", "Imaging"]),
         .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives"]),
+        // setjmp/longjmp error handling for libpng and libjpeg, which Swift cannot do.
+        .target(name: "CImageCodecsShim", dependencies: ["CImageCodecs"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "CImageCodecsShim"]),
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
-        .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5"]),
+        .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5", "Imaging"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
             "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Datasets", "Verification",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),
     ]
 )

@@ -11,6 +11,10 @@ public func verifyReference(path: String) throws -> ParityReport {
         return try verifyDiscriminator(fixture)
     case "vgg":
         return try verifyPerceptualLoss(fixture)
+    case "resize":
+        return try verifyResize(fixture)
+    case "metrics":
+        return try verifyMetrics(fixture)
     default:
         var report = ParityReport(file: path, kind: fixture.kind)
         report.unsupported = "kind \"\(fixture.kind)\" is not supported yet"
