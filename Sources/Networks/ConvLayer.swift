@@ -20,12 +20,17 @@ public final class ConvLayer: Layer {
     private let normalization: Normalization?
     private let activation: Activation?
 
-    /// u, v buffers, the normalized weight used by the conv (and its gradient), and σ.
+    /// u, v buffers, the normalized weight used by the conv (and its gradient), σ, and the
+    /// u, v this forward used: a network run several times per step (SPARNetHD's
+    /// discriminator) iterates the shared u, v again before this forward's backward runs, and
+    /// PyTorch differentiates each forward with the vectors it used.
     private struct SpectralNormState {
         let u: Slot
         let v: Slot
         let normalizedWeight: Slot
         let sigma: Slot
+        let usedU: Slot
+        let usedV: Slot
     }
 
     public init(_ builder: NetworkBuilder, _ name: String, input: FeatureMap, outputChannels: Int,
@@ -57,7 +62,9 @@ public final class ConvLayer: Layer {
                         u: builder.buffer("weight_u", shape: [o], initializer: .unitNormal),
                         v: builder.buffer("weight_v", shape: [c * k * k], initializer: .unitNormal),
                         normalizedWeight: builder.saved("weight", count: weightShape.elementCount),
-                        sigma: builder.saved("sigma", count: 1))
+                        sigma: builder.saved("sigma", count: 1),
+                        usedU: builder.saved("used_u", count: o),
+                        usedV: builder.saved("used_v", count: c * k * k))
                 }
                 return (weight, bias)
             }
@@ -94,6 +101,8 @@ public final class ConvLayer: Layer {
                 rows: geometry.outputChannels, columns: geometry.columnRows, weight: w,
                 u: pass.buffer(spectral.u), v: pass.buffer(spectral.v), powerIteration: pass.training,
                 normalizedWeight: normalized, scratch: pass.scratch)
+            pass.saved(spectral.usedU).update(from: pass.buffer(spectral.u), count: spectral.u.count)
+            pass.saved(spectral.usedV).update(from: pass.buffer(spectral.v), count: spectral.v.count)
             w = normalized
         }
         conv2dForward(geometry, input: x, weight: w, bias: bias.map { UnsafePointer(pass.parameter($0)) },
@@ -115,7 +124,7 @@ public final class ConvLayer: Layer {
         if let spectral {
             spectralNormBackward(rows: geometry.outputChannels, columns: geometry.columnRows,
                                  normalizedWeight: w, normalizedWeightGradient: dw,
-                                 u: pass.buffer(spectral.u), v: pass.buffer(spectral.v),
+                                 u: pass.saved(spectral.usedU), v: pass.saved(spectral.usedV),
                                  sigma: pass.saved(spectral.sigma).pointee, weightGradient: pass.gradient(weight))
         }
         if let upsampled {

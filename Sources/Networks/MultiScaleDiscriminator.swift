@@ -31,7 +31,10 @@ public final class MultiScaleDiscriminator: Network {
     /// Builds the network for `batch` images and initializes it as the reference does (conv
     /// weights N(0, 0.02), biases 0, InstanceNorm 1 and 0, spectral-norm u, v random unit
     /// vectors) from `seed`.
-    public init(_ configuration: DiscriminatorConfiguration, batch: Int, seed: UInt64 = 0) throws {
+    /// With `sharingStateWith`, the new instance runs on `other`'s parameters, gradients and
+    /// buffers with activations of its own (one discriminator applied to several inputs per step).
+    public init(_ configuration: DiscriminatorConfiguration, batch: Int, seed: UInt64 = 0,
+                sharingStateWith other: MultiScaleDiscriminator? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
         self.batch = batch
@@ -39,7 +42,7 @@ public final class MultiScaleDiscriminator: Network {
         (input, scales) = Self.build(configuration, in: builder)
         layers = builder.layers
         parameterStarts = builder.parameterStarts
-        memory = builder.makeMemory(seed: seed)
+        memory = builder.makeMemory(seed: seed, sharingStateWith: other?.memory)
     }
 
     /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating

@@ -90,9 +90,12 @@ public final class NetworkBuilder {
     }
 
     /// Allocates every arena and initializes parameters and buffers from `seed`; without
-    /// `gradients` the memory serves inference only.
-    public func makeMemory(seed: UInt64, gradients: Bool = true) -> NetworkMemory {
-        let memory = NetworkMemory(self, gradients: gradients)
+    /// `gradients` the memory serves inference only. With `shared`, parameters, their
+    /// gradients and buffers are `shared`'s (and are not initialized again).
+    public func makeMemory(seed: UInt64, gradients: Bool = true, sharingStateWith shared: NetworkMemory? = nil)
+        -> NetworkMemory {
+        let memory = NetworkMemory(self, gradients: gradients, sharing: shared)
+        if shared != nil { return memory }
         var random = SeededRandom(seed: seed)
         for entry in state {
             let (layout, arena) = entry.kind == .parameter

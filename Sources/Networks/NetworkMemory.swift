@@ -24,14 +24,27 @@ public final class NetworkMemory {
     /// Whether gradient arenas exist; inference-only memory has none (half the activations' size).
     public let hasGradients: Bool
 
-    init(_ builder: NetworkBuilder, gradients: Bool) {
+    /// With `shared`, parameters, their gradients and buffers are `shared`'s arenas (one
+    /// network run several times per step with coexisting activations, as SPARNetHD's
+    /// discriminator on real, detached fake and fake images); the layouts must be identical.
+    init(_ builder: NetworkBuilder, gradients: Bool, sharing shared: NetworkMemory? = nil) {
         parameterLayout = builder.parameters
         bufferLayout = builder.buffers
         state = builder.state
         hasGradients = gradients
-        parameters = Arena(builder.parameters)
-        parameterGradients = gradients ? Arena(builder.parameters) : Arena(count: 0)
-        buffers = Arena(builder.buffers)
+        if let shared {
+            precondition(shared.state == builder.state && shared.parameterLayout.elementCount == builder.parameters.elementCount
+                         && shared.bufferLayout.elementCount == builder.buffers.elementCount,
+                         "NetworkMemory: sharing state between networks of different layouts")
+            precondition(!gradients || shared.hasGradients, "NetworkMemory: sharing state without gradients")
+            parameters = shared.parameters
+            parameterGradients = gradients ? shared.parameterGradients : Arena(count: 0)
+            buffers = shared.buffers
+        } else {
+            parameters = Arena(builder.parameters)
+            parameterGradients = gradients ? Arena(builder.parameters) : Arena(count: 0)
+            buffers = Arena(builder.buffers)
+        }
         activations = Arena(builder.activations)
         activationGradients = gradients ? Arena(builder.activations) : Arena(count: 0)
         scratch = Arena(count: builder.scratchCount)
@@ -55,8 +68,19 @@ public final class NetworkMemory {
 
     /// Zeroes parameter and activation gradients (once per step; backward then accumulates).
     public func zeroGradients() {
-        precondition(hasGradients, "NetworkMemory.zeroGradients: inference-only memory")
+        zeroParameterGradients()
+        zeroActivationGradients()
+    }
+
+    /// Zeroes the parameter gradients (shared with every network sharing this state).
+    public func zeroParameterGradients() {
+        precondition(hasGradients, "NetworkMemory.zeroParameterGradients: inference-only memory")
         parameterGradients.zero()
+    }
+
+    /// Zeroes this network's activation gradients only.
+    public func zeroActivationGradients() {
+        precondition(hasGradients, "NetworkMemory.zeroActivationGradients: inference-only memory")
         activationGradients.zero()
     }
 }
