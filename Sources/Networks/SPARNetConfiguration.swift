@@ -111,6 +111,12 @@ public struct SPARNetConfiguration: Hashable, Sendable, Codable {
 public struct ArchitectureError: Error, CustomStringConvertible {
     public let argument: String
     public let message: String
+
+    public init(argument: String, message: String) {
+        self.argument = argument
+        self.message = message
+    }
+
     public var description: String { "invalid architecture: \(argument): \(message)" }
 }
 
