@@ -32,11 +32,14 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "Kernels"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Collectives", dependencies: ["CMPI"]),
-        .target(name: "Datasets", dependencies: ["Tensors", "HDF5", "Imaging"]),
+        // Crash-safe file replacement (temporary file, fsync, rename, directory fsync).
+        .target(name: "DurableFiles"),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "Networks", "Optimizers", "HDF5", "DurableFiles"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "HDF5", "Imaging", "DurableFiles"]),
         .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives"]),
         // setjmp/longjmp error handling for libpng and libjpeg, which Swift cannot do.
         .target(name: "CImageCodecsShim", dependencies: ["CImageCodecs"]),
-        .target(name: "Imaging", dependencies: ["CImageCodecs", "CImageCodecsShim"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "CImageCodecsShim", "DurableFiles"]),
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5", "Imaging"]),
         .executableTarget(name: "sparnet-dist", dependencies: [

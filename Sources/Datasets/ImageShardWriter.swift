@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import HDF5
 
@@ -20,7 +21,7 @@ public final class ImageShardWriter {
         self.count = count
         self.height = height
         self.width = width
-        temporaryPath = path + ".partial-\(getpid())"
+        temporaryPath = DurableFiles.temporaryPath(for: path)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             do {
@@ -65,25 +66,6 @@ public final class ImageShardWriter {
         try file.setAttribute("width", to: Int64(width))
         try file.close()
         self.file = nil
-        try syncAndRename(temporaryPath, to: path)
+        try durablyRename(temporaryPath, to: path)
     }
-}
-
-/// fsyncs `source`, renames it to `destination` (atomic on one file system) and fsyncs the
-/// directory so the rename itself survives a crash.
-public func syncAndRename(_ source: String, to destination: String) throws {
-    func sync(_ path: String, directory: Bool) throws {
-        let descriptor = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY)
-        guard descriptor >= 0 else { throw HDF5Error(file: path, "cannot open to sync: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw HDF5Error(file: path, "fsync failed: \(String(cString: strerror(errno)))") }
-    }
-    try sync(source, directory: false)
-    guard rename(source, destination) == 0 else {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(atPath: source)
-        throw HDF5Error(file: destination, "cannot rename \(source) into place: \(reason)")
-    }
-    let directory = (destination as NSString).deletingLastPathComponent
-    try sync(directory.isEmpty ? "." : directory, directory: true)
 }

@@ -86,7 +86,7 @@ func listing(_ directory: String) -> [String] {
         try FileManager.default.createDirectory(atPath: directory + "/taken.png", withIntermediateDirectories: false)
         #expect { try image.write(to: directory + "/taken.png", as: .png) } throws: { error in
             guard let error = error as? ImageError, case .writeFailed(let reason) = error.reason else { return false }
-            return error.file == directory + "/taken.png" && reason.contains("renaming")
+            return error.file == directory + "/taken.png" && reason.contains("rename")
         }
         #expect(listing(directory) == ["keep.jpg", "taken.png"])
     }
