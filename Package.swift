@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Collectives", "Verification", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Networks", "Optimizers", "Tensors", "HDF5", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
