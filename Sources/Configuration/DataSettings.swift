@@ -1,0 +1,110 @@
+/// `data:` where the training images come from and how each (LR, HR) pair is made from one.
+///
+/// With no `degrade` section the LR input is the HR image downsampled ×`scale_factor` with
+/// bicubic and upsampled back to the generator's input size (paper §IV-A, the released
+/// `celeba_dataset.py`); with one, it is the random degradation of paper eq. 14 and `scale_factor`
+/// is unused.
+public struct DataSettings: Codable, Hashable, Sendable, SettingsSection {
+    /// Image shard files: globs, concatenated in sorted path order (DESIGN §6).
+    public var train = ["data/celeba-*.h5"]
+    /// HR side / LR side for the bicubic LR (paper: 128 / 16 = 8).
+    public var scaleFactor = 8
+    /// Who reads the shards: every rank its own samples, or rank 0 for all (DESIGN §5).
+    public var feed = FeedKind.shards
+    public var augment = AugmentationSettings()
+    /// The random degradation of paper eq. 14 (SPARNetHD), or nil for bicubic ×`scaleFactor`.
+    public var degrade: DegradationSettings? = nil
+    /// Loader threads per rank (released code: `--num_threads 8` per GPU process).
+    public var workers = 2
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case train
+        case scaleFactor = "scale_factor"
+        case feed, augment, degrade, workers
+    }
+
+    public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
+
+    init(from decoder: Decoder, over defaults: Self) throws {
+        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
+        self = defaults
+        if c.contains(.train) {
+            // One glob may be written as a plain string.
+            if try !c.decodeNil(forKey: .train), let list = try? c.decode([String].self, forKey: .train) {
+                train = list
+            } else if try !c.decodeNil(forKey: .train), let single = try? c.decode(String.self, forKey: .train) {
+                train = [single]
+            } else {
+                throw c.mismatch(.train, expected: "a list of file globs")
+            }
+        }
+        scaleFactor = try c.value(.scaleFactor, or: scaleFactor)
+        feed = try c.choice(.feed, or: feed)
+        augment = try c.section(.augment, or: augment)
+        degrade = try c.optionalSection(.degrade, or: degrade, base: DegradationSettings())
+        workers = try c.value(.workers, or: workers)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(train, forKey: .train)
+        try c.encode(scaleFactor, forKey: .scaleFactor)
+        try c.encode(feed.rawValue, forKey: .feed)
+        try c.encode(augment, forKey: .augment)
+        try c.encode(degrade, forKey: .degrade)
+        try c.encode(workers, forKey: .workers)
+    }
+}
+
+/// How samples reach the ranks (DESIGN §5).
+public enum FeedKind: String, Hashable, Sendable, CaseIterable, Codable {
+    /// Every rank reads its own samples from the shared shard files.
+    case shards
+    /// Rank 0 reads and scatters (for data only rank 0 can see).
+    case coordinator
+}
+
+/// `data.augment:` random geometric augmentation of the HR image, before the LR is made.
+public struct AugmentationSettings: Codable, Hashable, Sendable, SettingsSection {
+    /// Random horizontal flip (paper §IV-A; released `RandomHorizontalFlip`).
+    public var flip = true
+    /// Random rescale factor range: above 1 zooms in (crop), below 1 zooms out (pad) — paper
+    /// §IV-A "between 1.0 and 1.3", released `Scale((1.0, 1.3))`.
+    public var scale = 1.0...1.3
+    /// Random rotation by 90°, 180° or 270° (paper §IV-A; the released code does not rotate).
+    public var rotate90 = true
+
+    public init() {}
+
+    /// No augmentation (SPARNetHD: the released `ffhq_dataset.py` has none).
+    public static let none: AugmentationSettings = {
+        var a = AugmentationSettings()
+        a.flip = false
+        a.scale = 1.0...1.0
+        a.rotate90 = false
+        return a
+    }()
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case flip, scale, rotate90
+    }
+
+    public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
+
+    init(from decoder: Decoder, over defaults: Self) throws {
+        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
+        self = defaults
+        flip = try c.value(.flip, or: flip)
+        scale = try c.interval(.scale, or: scale)
+        rotate90 = try c.value(.rotate90, or: rotate90)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(flip, forKey: .flip)
+        try c.encodeInterval(scale, forKey: .scale)
+        try c.encode(rotate90, forKey: .rotate90)
+    }
+}
