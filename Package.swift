@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "DurableFiles"),
         .target(name: "Checkpoints", dependencies: ["Tensors", "Networks", "Optimizers", "HDF5", "DurableFiles"]),
         .target(name: "Datasets", dependencies: ["Tensors", "HDF5", "Imaging", "DurableFiles"]),
-        .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives"]),
+        .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Configuration"]),
         // setjmp/longjmp error handling for libpng and libjpeg, which Swift cannot do.
         .target(name: "CImageCodecsShim", dependencies: ["CImageCodecs"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "CImageCodecsShim", "DurableFiles"]),
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5", "CBLAS"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "Collectives", "Verification", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Configuration", "Networks", "Collectives", "Verification", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Networks", "Optimizers", "Tensors", "HDF5", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),

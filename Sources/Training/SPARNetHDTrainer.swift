@@ -1,19 +1,10 @@
 import Collectives
+import Configuration
 import Dispatch
 import Kernels
 import Networks
 import Optimizers
 import Tensors
-
-/// Loss weights of SPARNetHD's generator (the reference's lambda_pix, lambda_pcp, lambda_fm,
-/// lambda_g).
-public struct HDLossWeights: Hashable, Sendable {
-    public var pixel: Float = 100
-    public var perceptual: Float = 1
-    public var featureMatching: Float = 10
-    public var adversarial: Float = 1
-    public init() {}
-}
 
 /// What one SPARNetHD step measured, averaged over ranks.
 public struct HDStepResult: Sendable {
@@ -47,7 +38,7 @@ public final class SPARNetHDTrainer {
     public let perceptual: PerceptualLoss
     public let generatorOptimizer: Adam
     public let discriminatorOptimizer: Adam
-    public let weights: HDLossWeights
+    public let weights: LossWeights
     public let emaDecay: Float
     private let communicator: any Communicator
     private let generatorReducer: GradientReducer
@@ -62,7 +53,7 @@ public final class SPARNetHDTrainer {
     public init(generator generatorConfiguration: SPARNetConfiguration,
                 discriminator discriminatorConfiguration: DiscriminatorConfiguration,
                 batchPerRank: Int, generatorLearningRate: Float, discriminatorLearningRate: Float,
-                betas: (Float, Float), weights: HDLossWeights, emaDecay: Float,
+                betas: (Float, Float), weights: LossWeights, emaDecay: Float,
                 vggState: [String: HostTensor], bucketBytes: Int,
                 communicator: any Communicator, seed: UInt64) throws {
         let size = generatorConfiguration.outputSize
@@ -121,20 +112,20 @@ public final class SPARNetHDTrainer {
         discriminate(discriminatorOnReal, target.base)
         discriminate(discriminatorOnFake, sr)
         discriminate(discriminatorForGenerator, sr)
-        let perceptualLoss = perceptual.forward(input: sr, target: target.base) * Double(weights.perceptual)
+        let perceptualLoss = perceptual.forward(input: sr, target: target.base) * weights.perceptual
         updateExponentialMovingAverage(averageGenerator.memory.parameters, toward: g.parameters, decay: emaDecay)
         updateExponentialMovingAverage(averageGenerator.memory.buffers, toward: g.buffers, decay: emaDecay)
 
         // Generator: every loss term's gradient lands on SR, then one backward through G.
         g.zeroGradients()
-        let pixelLoss = l1LossForward(input: sr, target: target.base, count: count) * Double(weights.pixel)
-        l1LossBackward(input: sr, target: target.base, count: count, weight: weights.pixel,
+        let pixelLoss = l1LossForward(input: sr, target: target.base, count: count) * weights.pixel
+        l1LossBackward(input: sr, target: target.base, count: count, weight: Float(weights.pixel),
                        inputGradient: srGradient, targetGradient: nil)
-        perceptual.backward(weight: weights.perceptual, inputGradient: srGradient)
+        perceptual.backward(weight: Float(weights.perceptual), inputGradient: srGradient)
         let fake = discriminatorForGenerator, real = discriminatorOnReal
         fake.memory.zeroActivationGradients()
         var featureMatching = 0.0, adversarial = 0.0
-        let fmWeight = weights.featureMatching / scales, advWeight = weights.adversarial / scales
+        let fmWeight = Float(weights.featureMatching) / scales, advWeight = Float(weights.adversarial) / scales
         for (fakeScale, realScale) in zip(fake.scales, real.scales) {
             for (fakeFeature, realFeature) in zip(fakeScale.features, realScale.features) {
                 let f = fake.memory.activations.pointer(fakeFeature.slot), r = real.memory.activations.pointer(realFeature.slot)

@@ -1,15 +1,10 @@
 import Collectives
+import Configuration
 import Dispatch
 import Kernels
 import Networks
 import Optimizers
 import Tensors
-
-/// The pixel loss of SPARNet training: the paper's eq. 1 (L2) or the released code's L1.
-public enum PixelLoss: String, Hashable, Sendable, CaseIterable, Codable {
-    case l1
-    case l2
-}
 
 /// What one training step measured, the same on every rank.
 public struct StepResult: Sendable {

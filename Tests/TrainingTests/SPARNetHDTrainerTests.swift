@@ -1,4 +1,5 @@
 import Collectives
+import Configuration
 import Networks
 import Testing
 import TestSupport
@@ -14,7 +15,7 @@ import Verification
         (generator.norm, generator.spectralNorm, generator.residualDepth) = (.instance, true, 0)
         let trainer = try SPARNetHDTrainer(
             generator: generator, discriminator: .tiny, batchPerRank: 1, generatorLearningRate: 1e-4,
-            discriminatorLearningRate: 4e-4, betas: (0.5, 0.99), weights: HDLossWeights(), emaDecay: 0.999,
+            discriminatorLearningRate: 4e-4, betas: (0.5, 0.99), weights: .sparnetHD, emaDecay: 0.999,
             vggState: VGGFixtureWeights.state(), bucketBytes: 1 << 20, communicator: LocalCommunicator(), seed: 5)
         var random = TestRandom(seed: 9)
         let target = random.uniform(trainer.target.count, in: -0.8...0.8).floats

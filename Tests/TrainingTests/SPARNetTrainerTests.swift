@@ -1,4 +1,5 @@
 import Collectives
+import Configuration
 import Networks
 import Testing
 import TestSupport
