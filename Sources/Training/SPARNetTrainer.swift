@@ -66,27 +66,41 @@ public final class SPARNetTrainer {
 
     /// One step on the batch in `input` and `target`.
     public func step() -> StepResult {
+        step(microBatches: 1) { _ in }     // a single micro-batch, already loaded
+    }
+
+    /// One step over `microBatches` micro-batches (gradient accumulation): `load(i)` fills
+    /// `input` and `target` with micro-batch i; their gradients are averaged (each micro-batch's
+    /// loss weighted 1/K) before one allreduce and one update.
+    public func step(microBatches: Int, load: (Int) throws -> Void) rethrows -> StepResult {
+        precondition(microBatches >= 1, "SPARNetTrainer.step: \(microBatches) micro-batches")
         let start = DispatchTime.now().uptimeNanoseconds
         let memory = network.memory
         if !synchronizedBatchNorm && communicator.size > 1 && memory.buffers.count > 0 {
             // Per-rank BatchNorm: running statistics follow rank 0, as DDP's broadcast_buffers.
             communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
         }
-        network.forward(training: true)
         let output = memory.activations.pointer(network.output.slot)
         let outputGradient = memory.activationGradients.pointer(network.output.slot)
         let count = network.output.count
-        memory.zeroGradients()
-        let loss: Double
-        switch pixelLoss {
-        case .l1:
-            loss = l1LossForward(input: output, target: target.base, count: count)
-            l1LossBackward(input: output, target: target.base, count: count, weight: 1,
-                           inputGradient: outputGradient, targetGradient: nil)
-        case .l2:
-            loss = mseLossForward(input: output, target: target.base, count: count)
-            mseLossBackward(input: output, target: target.base, count: count, weight: 1,
-                            inputGradient: outputGradient, targetGradient: nil)
+        let weight = 1 / Float(microBatches)
+        var loss = 0.0
+        memory.zeroParameterGradients()
+        for micro in 0..<microBatches {
+            try load(micro)
+            network.forward(training: true)
+            memory.zeroActivationGradients()
+            switch pixelLoss {
+            case .l1:
+                loss += l1LossForward(input: output, target: target.base, count: count) * Double(weight)
+                l1LossBackward(input: output, target: target.base, count: count, weight: weight,
+                               inputGradient: outputGradient, targetGradient: nil)
+            case .l2:
+                loss += mseLossForward(input: output, target: target.base, count: count) * Double(weight)
+                mseLossBackward(input: output, target: target.base, count: count, weight: weight,
+                                inputGradient: outputGradient, targetGradient: nil)
+            }
+            if micro < microBatches - 1 { network.backward() }
         }
         reducer.begin()
         network.backward { reducer.parametersFinal(from: $0) }
