@@ -37,7 +37,8 @@ let package = Package(
         .target(name: "DurableFiles"),
         .target(name: "Checkpoints", dependencies: ["Tensors", "Networks", "Optimizers", "HDF5", "DurableFiles"]),
         .target(name: "Datasets", dependencies: ["Tensors", "HDF5", "Imaging", "DurableFiles"]),
-        .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Configuration"]),
+        .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Configuration",
+                                                "Datasets", "Checkpoints"]),
         // setjmp/longjmp error handling for libpng and libjpeg, which Swift cannot do.
         .target(name: "CImageCodecsShim", dependencies: ["CImageCodecs"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "CImageCodecsShim", "DurableFiles"]),

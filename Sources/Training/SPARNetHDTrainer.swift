@@ -35,7 +35,8 @@ public final class SPARNetHDTrainer {
     public let discriminatorOnReal: MultiScaleDiscriminator
     private let discriminatorOnFake: MultiScaleDiscriminator
     private let discriminatorForGenerator: MultiScaleDiscriminator
-    public let perceptual: PerceptualLoss
+    /// The VGG19 perceptual loss, when its weight is not zero.
+    public let perceptual: PerceptualLoss?
     public let generatorOptimizer: Adam
     public let discriminatorOptimizer: Adam
     public let weights: LossWeights
@@ -49,12 +50,13 @@ public final class SPARNetHDTrainer {
     private let totals = UnsafeMutablePointer<Double>.allocate(capacity: 6)
 
     /// - Parameters:
-    ///   - vggState: VGG19 `features.*` weights (from the file the configuration names).
+    ///   - vggState: VGG19 `features.*` weights (from the file the configuration names); nil
+    ///     when the perceptual weight is zero.
     public init(generator generatorConfiguration: SPARNetConfiguration,
                 discriminator discriminatorConfiguration: DiscriminatorConfiguration,
                 batchPerRank: Int, generatorLearningRate: Float, discriminatorLearningRate: Float,
                 betas: (Float, Float), weights: LossWeights, emaDecay: Float,
-                vggState: [String: HostTensor], bucketBytes: Int,
+                vggState: [String: HostTensor]?, bucketBytes: Int,
                 communicator: any Communicator, seed: UInt64) throws {
         let size = generatorConfiguration.outputSize
         guard discriminatorConfiguration.inputHeight == size && discriminatorConfiguration.inputWidth == size else {
@@ -68,8 +70,13 @@ public final class SPARNetHDTrainer {
                                                           sharingStateWith: discriminatorOnReal)
         discriminatorForGenerator = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank,
                                                                 sharingStateWith: discriminatorOnReal)
-        perceptual = PerceptualLoss(batch: batchPerRank, height: size, width: size)
-        try perceptual.network.memory.loadState(vggState)
+        if let vggState {
+            let perceptual = PerceptualLoss(batch: batchPerRank, height: size, width: size)
+            try perceptual.network.memory.loadState(vggState)
+            self.perceptual = perceptual
+        } else {
+            perceptual = nil
+        }
         generatorOptimizer = Adam(parameterCount: generator.memory.parameters.count, learningRate: generatorLearningRate,
                                   beta1: betas.0, beta2: betas.1)
         discriminatorOptimizer = Adam(parameterCount: discriminatorOnReal.memory.parameters.count,
@@ -112,7 +119,7 @@ public final class SPARNetHDTrainer {
         discriminate(discriminatorOnReal, target.base)
         discriminate(discriminatorOnFake, sr)
         discriminate(discriminatorForGenerator, sr)
-        let perceptualLoss = perceptual.forward(input: sr, target: target.base) * weights.perceptual
+        let perceptualLoss = (perceptual?.forward(input: sr, target: target.base) ?? 0) * weights.perceptual
         updateExponentialMovingAverage(averageGenerator.memory.parameters, toward: g.parameters, decay: emaDecay)
         updateExponentialMovingAverage(averageGenerator.memory.buffers, toward: g.buffers, decay: emaDecay)
 
@@ -121,7 +128,7 @@ public final class SPARNetHDTrainer {
         let pixelLoss = l1LossForward(input: sr, target: target.base, count: count) * weights.pixel
         l1LossBackward(input: sr, target: target.base, count: count, weight: Float(weights.pixel),
                        inputGradient: srGradient, targetGradient: nil)
-        perceptual.backward(weight: Float(weights.perceptual), inputGradient: srGradient)
+        perceptual?.backward(weight: Float(weights.perceptual), inputGradient: srGradient)
         let fake = discriminatorForGenerator, real = discriminatorOnReal
         fake.memory.zeroActivationGradients()
         var featureMatching = 0.0, adversarial = 0.0

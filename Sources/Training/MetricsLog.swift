@@ -1,0 +1,30 @@
+import Foundation
+
+/// `metrics.jsonl` in the run directory: one JSON object per logged step (rank 0 only).
+final class MetricsLog {
+    private let handle: FileHandle
+
+    init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/metrics.jsonl"
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw TrainingError("\(path): cannot open for appending")
+        }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    deinit { try? handle.close() }
+
+    func append(step: Int, epoch: Int, terms: [(name: String, value: Double)], imagesPerSecond: Double,
+                dataWaitFraction: Double, communicationWaitFraction: Double) throws {
+        var object: [String: Any] = ["step": step, "epoch": epoch, "images_per_s": imagesPerSecond,
+                                     "data_wait": dataWaitFraction, "communication_wait": communicationWaitFraction,
+                                     "time": Date().timeIntervalSince1970]
+        for (name, value) in terms { object["loss_" + name] = value.isFinite ? value : nil }
+        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        data.append(0x0A)
+        handle.write(data)
+    }
+}

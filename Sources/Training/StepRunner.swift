@@ -1,0 +1,122 @@
+import Checkpoints
+import Collectives
+import Configuration
+import Networks
+import Optimizers
+import Tensors
+
+/// What one step of either model measured.
+struct RunStepResult {
+    /// Loss terms in log order: the pixel loss for SPARNet; pixel, perceptual, feature
+    /// matching, adversarial and discriminator for SPARNetHD.
+    let values: [Double]
+    let names: [String]
+    let skipped: Bool
+    let nonfiniteRanks: Int
+    let seconds: Double
+    let communicationWaitSeconds: Double
+
+    var terms: [(name: String, value: Double)] { Array(zip(names, values)) }
+}
+
+/// A model's training step as the session drives it.
+protocol StepRunner: AnyObject {
+    /// One optimizer step; `load(input, target)` fills one micro-batch.
+    func step(microBatches: Int,
+              load: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) throws -> RunStepResult
+    /// The networks and optimizers a checkpoint holds.
+    func checkpointContents() -> Checkpoint.Contents
+    /// Restores networks and optimizers from a checkpoint.
+    func restore(from checkpoint: Checkpoint.Loaded) throws
+}
+
+/// SPARNet: the generator and its optimizer.
+final class SPARNetStepRunner: StepRunner {
+    let trainer: SPARNetTrainer
+    private static let names = ["pixel"]
+
+    init(configuration: RunConfiguration, microBatch: Int, communicator: any Communicator) throws {
+        let train = configuration.train
+        trainer = try SPARNetTrainer(configuration: configuration.generator.architecture, batchPerRank: microBatch,
+                                     learningRate: Float(train.generatorLearningRate),
+                                     betas: (Float(train.beta1), Float(train.beta2)), pixelLoss: train.pixelLoss,
+                                     synchronizedBatchNorm: configuration.distributed.syncBatchNorm,
+                                     bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
+                                     communicator: communicator, seed: UInt64(train.seed))
+    }
+
+    func step(microBatches: Int,
+              load: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) throws -> RunStepResult {
+        let input = trainer.input.baseAddress!, target = trainer.target.base
+        let result = try trainer.step(microBatches: microBatches) { _ in try load(input, target) }
+        return RunStepResult(values: [result.loss], names: Self.names, skipped: result.skipped,
+                             nonfiniteRanks: result.nonfiniteRanks, seconds: result.seconds,
+                             communicationWaitSeconds: result.communicationWaitSeconds)
+    }
+
+    func checkpointContents() -> Checkpoint.Contents {
+        let memory = trainer.network.memory
+        return Checkpoint.Contents(networks: [("generator", memory)],
+                                   optimizers: [("generator", trainer.optimizer, memory.parameterLayout)])
+    }
+
+    func restore(from checkpoint: Checkpoint.Loaded) throws {
+        let memory = trainer.network.memory
+        try checkpoint.restore("generator", into: memory)
+        try checkpoint.restore(optimizer: trainer.optimizer, of: "generator", layout: memory.parameterLayout)
+    }
+}
+
+/// SPARNetHD: generator, its average, discriminator and both optimizers.
+final class SPARNetHDStepRunner: StepRunner {
+    let trainer: SPARNetHDTrainer
+    private static let names = ["pixel", "perceptual", "feature_matching", "adversarial", "discriminator"]
+
+    init(configuration: RunConfiguration, batch: Int, communicator: any Communicator) throws {
+        let train = configuration.train
+        guard let discriminator = configuration.discriminatorArchitecture else {
+            throw ConfigurationError(key: "discriminator", message: "SPARNetHD needs a discriminator section")
+        }
+        var vggState: [String: HostTensor]?
+        if train.lossWeights.perceptual > 0 {
+            guard let path = train.vggWeights else {
+                throw ConfigurationError(key: "train.vgg_weights", message: "a perceptual loss needs VGG19 weights")
+            }
+            vggState = try WeightsFile.load(path).tensors
+        }
+        trainer = try SPARNetHDTrainer(generator: configuration.generator.architecture, discriminator: discriminator,
+                                       batchPerRank: batch, generatorLearningRate: Float(train.generatorLearningRate),
+                                       discriminatorLearningRate: Float(train.discriminatorLearningRate),
+                                       betas: (Float(train.beta1), Float(train.beta2)), weights: train.lossWeights,
+                                       emaDecay: Float(train.emaDecay ?? 0.999), vggState: vggState,
+                                       bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
+                                       communicator: communicator, seed: UInt64(train.seed))
+    }
+
+    func step(microBatches: Int,
+              load: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) throws -> RunStepResult {
+        precondition(microBatches == 1, "SPARNetHD: gradient accumulation is not supported")
+        try load(trainer.input.baseAddress!, trainer.target.base)
+        let r = trainer.step()
+        return RunStepResult(values: [r.pixel, r.perceptual, r.featureMatching, r.adversarial, r.discriminator],
+                             names: Self.names, skipped: r.skipped, nonfiniteRanks: r.skipped ? 1 : 0,
+                             seconds: r.seconds, communicationWaitSeconds: r.communicationWaitSeconds)
+    }
+
+    func checkpointContents() -> Checkpoint.Contents {
+        let g = trainer.generator.memory, d = trainer.discriminatorOnReal.memory
+        return Checkpoint.Contents(
+            networks: [("generator", g), ("generator_ema", trainer.averageGenerator.memory), ("discriminator", d)],
+            optimizers: [("generator", trainer.generatorOptimizer, g.parameterLayout),
+                         ("discriminator", trainer.discriminatorOptimizer, d.parameterLayout)])
+    }
+
+    func restore(from checkpoint: Checkpoint.Loaded) throws {
+        let g = trainer.generator.memory, d = trainer.discriminatorOnReal.memory
+        try checkpoint.restore("generator", into: g)
+        try checkpoint.restore("generator_ema", into: trainer.averageGenerator.memory)
+        try checkpoint.restore("discriminator", into: d)
+        try checkpoint.restore(optimizer: trainer.generatorOptimizer, of: "generator", layout: g.parameterLayout)
+        try checkpoint.restore(optimizer: trainer.discriminatorOptimizer, of: "discriminator", layout: d.parameterLayout)
+    }
+}
