@@ -46,10 +46,13 @@ let package = Package(
         .target(name: "Configuration", dependencies: [
             "Networks", .product(name: "Yams", package: "Yams"),
         ]),
+        // Trained generators applied to faces: enhance and eval.
+        .target(name: "Inference", dependencies: ["Tensors", "Networks", "Checkpoints", "Configuration", "Imaging"]),
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5", "Imaging"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
             "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Datasets", "Verification",
+            "Configuration", "Checkpoints", "Inference", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,0 +1,104 @@
+import Checkpoints
+import Configuration
+import Imaging
+import Networks
+import Tensors
+
+/// A trained generator loaded from a weights file, super-resolving faces one at a time
+/// (DESIGN.md §1: weights → enhance / eval).
+public final class Enhancer {
+    public let configuration: RunConfiguration
+    public let architecture: SPARNetConfiguration
+    public let network: SPARNet
+    /// Side of the low-resolution face the model was trained on (input / scale factor);
+    /// nil for SPARNetHD, which takes a degraded face at full size.
+    public let lowResolutionSize: Int?
+
+    /// Loads `weights` (an export of this tool, or converted reference weights).
+    public init(weights path: String) throws {
+        let contents = try WeightsFile.load(path)
+        do {
+            configuration = try RunConfiguration(yaml: contents.configurationJSON, file: path)
+        } catch {
+            throw WeightsError("\(path): its config attribute is not a run configuration: \(error)")
+        }
+        architecture = configuration.generator.architecture
+        network = try SPARNet(architecture, batch: 1, trainable: false)
+        do {
+            try network.memory.loadState(contents.tensors)
+        } catch let error as StateMismatchError {
+            throw WeightsError("\(path): the weights do not fit the \(configuration.model.rawValue) generator its config describes:\n\(error)")
+        }
+        lowResolutionSize = configuration.model == .sparnet && configuration.data.degrade == nil
+            ? architecture.inputSize / configuration.data.scaleFactor : nil
+    }
+
+    /// The model's input for `face`: SPARNet resizes it to the low resolution and back up with
+    /// Pillow bicubic (the training pipeline's LR-up); SPARNetHD resizes it to its size.
+    public func input(for face: RGBImage) -> RGBImage {
+        let size = architecture.inputSize
+        guard let low = lowResolutionSize else { return face.resized(width: size, height: size) }
+        return face.resized(width: low, height: low).resized(width: size, height: size)
+    }
+
+    /// Super-resolves a model input made by `input(for:)`.
+    public func enhance(input: RGBImage) -> RGBImage {
+        precondition(input.width == architecture.inputSize && input.height == architecture.inputSize,
+                     "Enhancer: a \(input.width)×\(input.height) input for a \(architecture.inputSize) model")
+        let memory = network.memory
+        let x = memory.activations[network.input.slot]
+        let plane = input.width * input.height
+        input.withUnsafePixels { pixels in
+            for i in 0..<plane {
+                for c in 0..<3 { x[c * plane + i] = Float(pixels[i * 3 + c]) / 127.5 - 1 }
+            }
+        }
+        network.forward(training: false)
+        return image(from: network.output)
+    }
+
+    /// The attention maps of the last `enhance`, by block key, as gray-level images (map
+    /// values 0…1 → 0…255; 3D attention is averaged over channels).
+    public func attentionMaps() -> [(block: String, image: RGBImage)] {
+        network.attentionMaps.map { block, map in
+            let values = network.memory.activations[map.slot]
+            let plane = map.plane
+            let image = RGBImage(width: map.width, height: map.height) { pixels in
+                for i in 0..<plane {
+                    var sum: Float = 0
+                    for c in 0..<map.channels { sum += values[c * plane + i] }
+                    let level = UInt8(max(0, min(255, (sum / Float(map.channels) * 255).rounded())))
+                    let (r, g, b) = heat(level)
+                    (pixels[i * 3], pixels[i * 3 + 1], pixels[i * 3 + 2]) = (r, g, b)
+                }
+            }
+            return (block, image)
+        }
+    }
+
+    /// A (1, 3, H, W) map in [−1, 1] as an 8-bit image ((x + 1)·127.5, rounded, clipped).
+    private func image(from map: FeatureMap) -> RGBImage {
+        let values = network.memory.activations[map.slot]
+        let plane = map.plane
+        return RGBImage(width: map.width, height: map.height) { pixels in
+            for i in 0..<plane {
+                for c in 0..<3 {
+                    pixels[i * 3 + c] = UInt8(max(0, min(255, ((values[c * plane + i] + 1) * 127.5).rounded())))
+                }
+            }
+        }
+    }
+}
+
+/// A jet-like heat map: blue (0) → cyan → yellow → red (255), as attention figures show it.
+func heat(_ level: UInt8) -> (UInt8, UInt8, UInt8) {
+    let t = Double(level) / 255
+    func channel(_ center: Double) -> UInt8 { UInt8(max(0, min(1, 1.5 - abs(4 * t - center))) * 255) }
+    return (channel(3), channel(2), channel(1))
+}
+
+/// Weights that cannot serve this model.
+public struct WeightsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

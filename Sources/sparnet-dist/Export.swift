@@ -1,0 +1,30 @@
+import ArgumentParser
+import Checkpoints
+
+/// `sparnet-dist export`: a checkpoint's generator as inference weights with PyTorch keys.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a checkpoint's generator as a weights file (PyTorch state_dict keys, h5py-readable).",
+        discussion: """
+            Load into the reference model with: \
+            net.load_state_dict({k: torch.from_numpy(v[()]) for k, v in h5py.File(PATH)["weights"].items()})
+            """)
+
+    @Option(help: "A checkpoint written by train.") var checkpoint: String
+    @Option(help: "Output weights file.") var out: String
+    @Flag(inversion: .prefixedNo,
+          help: "Export the moving-average generator (SPARNetHD's default); --no-ema for the trained one.")
+    var ema: Bool?
+
+    func run() throws {
+        let loaded = try Checkpoint.load(checkpoint)
+        let hasAverage = try loaded.file.contains("generator_ema")
+        let useAverage = ema ?? hasAverage
+        if useAverage && !hasAverage {
+            throw ValidationError("\(checkpoint) holds no moving-average generator (only SPARNetHD runs keep one)")
+        }
+        let network = useAverage ? "generator_ema" : "generator"
+        try WeightsFile.export(loaded, network: network, to: out)
+        print("wrote \(network) of \(checkpoint) (step \(loaded.position.step)) to \(out)")
+    }
+}
