@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// The built-in dataset: procedurally drawn faces (head shape, skin tone, hair, eyes, brows,
 /// nose, mouth, pose, lighting, background), each a pure function of (seed, index), so a new
@@ -153,5 +154,28 @@ private struct Face {
             return abs(p.y - mouthY) < 0.008 ? lips * 0.5 : lips
         }
         return color
+    }
+}
+
+extension SyntheticFaces {
+    /// Draws faces `0..<count` on `threads` threads and writes them in order into `shards`
+    /// shards of `output` (names `synthetic-<seed>-<index>`); returns the shard paths.
+    /// - Throws: `DatasetError` naming the output when it cannot be written; nothing is left
+    ///   under a final or temporary name after an error.
+    @discardableResult
+    public func writeShards(to output: String, count: Int, shards: Int = 1, gzipLevel: Int? = nil,
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            progress: (Int) -> Void = { _ in }) throws -> [String] {
+        let writer = try ImageShardSetWriter(output: output, capacity: count, shards: shards,
+                                             height: size, width: size, gzipLevel: gzipLevel)
+        defer { writer.discard() }
+        let threads = max(1, threads)
+        try forEachInOrder(count: count, threads: threads, window: 4 * threads, transform: { index in
+            RGBImage(width: size, height: size) { render(index, into: $0) }
+        }, consume: { index, face in
+            try face.withUnsafePixels { try writer.write($0, item: index, name: "synthetic-\(seed)-\(index)") }
+            progress(index + 1)
+        })
+        return try writer.commit()
     }
 }
