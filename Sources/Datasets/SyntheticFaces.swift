@@ -67,7 +67,8 @@ private struct Face {
     let lips: SIMD3<Double>
     let center: SIMD2<Double>
     let headRadii: SIMD2<Double>
-    let angle: Double
+    /// cos and sin of the head's rotation.
+    let rotation: SIMD2<Double>
     let light: SIMD2<Double>
     let shoulderWidth: Double
     let hairline: Double
@@ -108,7 +109,8 @@ private struct Face {
         lips = (skin * SIMD3(0.9, 0.62, 0.62) + SIMD3(0.06, 0, 0)).clamped(lowerBound: .zero, upperBound: .one)
         center = SIMD2(0.5 + r.uniform(-0.04, 0.04), 0.5 + r.uniform(-0.03, 0.03))
         headRadii = SIMD2(r.uniform(0.25, 0.3), r.uniform(0.32, 0.37))
-        angle = r.uniform(-0.15, 0.15)
+        let angle = r.uniform(-0.15, 0.15)
+        rotation = SIMD2(cos(angle), sin(angle))
         let lightAngle = r.uniform(0, 2 * .pi)
         light = SIMD2(cos(lightAngle), sin(lightAngle)) * r.uniform(0.1, 0.35)
         shoulderWidth = r.uniform(0.42, 0.55)
@@ -141,7 +143,7 @@ private struct Face {
         if (body * body).sum() < 1 { color = clothes * (0.8 + 0.25 * (light.x * body.x + 0.5)) }
         // Face coordinates: unit head radii, rotated by the pose.
         let d = SIMD2(u, v) - center
-        let (c, s) = (cos(angle), sin(angle))
+        let (c, s) = (rotation.x, rotation.y)
         let p = SIMD2((c * d.x + s * d.y) / headRadii.x, (-s * d.x + c * d.y) / headRadii.y)
         let head = (p * p).sum()
         // Hair behind the head, from the crown down to its length.
