@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DurableFiles", "Imaging", "HDF5", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),

@@ -14,10 +14,11 @@ public struct DurableFileError: Error, CustomStringConvertible, Sendable {
 /// Replaces `destination` by the complete file `source` so that, after a crash at any moment,
 /// `destination` is either the old file or the whole new one: fsync `source`, rename it over
 /// `destination` (atomic on one file system), fsync the directory so the rename itself is
-/// durable. On failure `source` is removed.
-public func durablyRename(_ source: String, to destination: String) throws {
+/// durable; `alreadySynced` skips the first fsync after `syncToDisk`. On failure `source` is
+/// removed.
+public func durablyRename(_ source: String, to destination: String, alreadySynced: Bool = false) throws {
     do {
-        try sync(source, directory: false)
+        if !alreadySynced { try sync(source, directory: false) }
         guard rename(source, destination) == 0 else {
             throw DurableFileError(path: destination, message: "cannot rename \(source) into place: \(reason())")
         }
@@ -27,6 +28,10 @@ public func durablyRename(_ source: String, to destination: String) throws {
     }
     try sync(directoryOf(destination), directory: true)
 }
+
+/// fsyncs the file at `path` (the first half of `durablyRename`, for writers that finish
+/// several files before publishing any).
+public func syncToDisk(_ path: String) throws { try sync(path, directory: false) }
 
 /// Writes `bytes` to `path` durably through a temporary file beside it (see `durablyRename`).
 public func writeDurably(_ bytes: UnsafeRawBufferPointer, to path: String) throws {

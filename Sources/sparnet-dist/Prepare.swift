@@ -1,56 +1,142 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Imaging
 
-/// `sparnet-dist prepare`: turns images into HDF5 image shards (DESIGN.md §6).
+/// `sparnet-dist prepare`: turns photos (or synthetic faces) into HDF5 image shards
+/// (DESIGN.md §6), or previews shards as a PNG grid.
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a dataset of faces as HDF5 image shards.",
+        abstract: "Write a dataset of faces as HDF5 image shards, or preview one.",
         discussion: """
-            --synthetic N draws N procedural faces (the built-in dataset: no download needed). \
-            Shards are written under a temporary name and renamed only when complete.
+            --images DIR decodes every PNG/JPEG under DIR (recursive, sorted by path, hidden files \
+            ignored), converts it to RGB, resizes it to SIZE×SIZE (Pillow-exact; CelebA: bicubic to \
+            128, FFHQ: bilinear 1024 to 512) and stores /images uint8 [N, SIZE, SIZE, 3] with the \
+            relative paths as /names. Unreadable images are skipped with one warning listing them \
+            (--strict: the first one is an error). --synthetic N draws N procedural faces instead \
+            (the built-in dataset: no download needed). Shards are written under temporary names \
+            and renamed together only when all are complete: after an error no output is left. \
+            --preview N writes a PNG grid of the first N images of the shards --data names.
             """)
 
-    @Option(help: "Draw this many synthetic faces.") var synthetic: Int?
-    @Option(help: "Output file, e.g. data/synthetic.h5 (shards: data/synthetic-00000-of-00004.h5, …).")
+    @Option(help: ArgumentHelp("Folder of PNG/JPEG photos to prepare.", valueName: "dir"))
+    var images: String?
+    @Option(help: ArgumentHelp("Draw this many synthetic faces.", valueName: "n"))
+    var synthetic: Int?
+    @Option(help: ArgumentHelp("Write a PNG grid of the first N images of --data.", valueName: "n"))
+    var preview: Int?
+    @Option(help: ArgumentHelp("Shards to preview: a path or a quoted glob, e.g. 'data/faces-*.h5'.", valueName: "glob"))
+    var data: String?
+    @Option(help: ArgumentHelp("""
+        Output: data/NAME.h5 (with --shards K: data/NAME-00000-of-0000K.h5, …), or the grid's \
+        .png with --preview.
+        """, valueName: "path"))
     var out: String
     @Option(help: "Image height and width.") var size = 128
     @Option(help: "Number of shard files.") var shards = 1
-    @Option(help: "Seed of the synthetic faces.") var seed: UInt64 = 1
+    @Option(help: "Resampling filter when a photo is not SIZE×SIZE: bicubic or bilinear.")
+    var resize: ResizeFilter = .bicubic
+    @Flag(help: "Stop at the first unreadable photo instead of skipping it.") var strict = false
     @Option(help: "gzip level 1–9 for the image chunks (default: none, fastest to read).") var gzip: Int?
+    @Option(help: "Decoding and drawing threads (default: the number of cores).")
+    var threads: Int?
+    @Option(help: "Seed of the synthetic faces.") var seed: UInt64 = 1
+
+    enum ResizeFilter: String, ExpressibleByArgument, CaseIterable {
+        case bicubic, bilinear
+        var filter: ResamplingFilter { self == .bicubic ? .bicubic : .bilinear }
+    }
 
     func validate() throws {
-        guard let synthetic else { throw ValidationError("give --synthetic N") }
-        guard synthetic > 0 else { throw ValidationError("--synthetic must be positive, got \(synthetic)") }
+        let modes = [images.map { _ in "--images" }, synthetic.map { _ in "--synthetic" }, preview.map { _ in "--preview" }]
+            .compactMap { $0 }
+        guard modes.count == 1 else {
+            throw ValidationError(modes.isEmpty ? "give --images DIR, --synthetic N or --preview N"
+                                  : "give only one of \(modes.joined(separator: ", "))")
+        }
+        if let synthetic, synthetic <= 0 { throw ValidationError("--synthetic must be positive, got \(synthetic)") }
+        if let preview {
+            guard preview > 0 else { throw ValidationError("--preview must be positive, got \(preview)") }
+            guard data != nil else { throw ValidationError("--preview needs --data GLOB, the shards to show") }
+            guard ImageEncoding(pathExtensionOf: out) != nil else {
+                throw ValidationError("--out \(out): the preview is written as .png (or .jpg)")
+            }
+        } else if data != nil {
+            throw ValidationError("--data is for --preview; --images or --synthetic write to --out")
+        }
         guard size >= 8 else { throw ValidationError("--size must be at least 8, got \(size)") }
-        guard shards >= 1, shards <= synthetic else {
-            throw ValidationError("--shards must be between 1 and the number of images (\(synthetic)), got \(shards)")
+        guard shards >= 1 else { throw ValidationError("--shards must be at least 1, got \(shards)") }
+        if let synthetic, shards > synthetic {
+            throw ValidationError("--shards must be at most the number of images (\(synthetic)), got \(shards)")
         }
         if let gzip, !(1...9).contains(gzip) { throw ValidationError("--gzip must be 1…9, got \(gzip)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
-        let count = synthetic!
-        let faces = SyntheticFaces(seed: seed, size: size)
-        let progress = ProgressLine("prepare \(out)", total: count)
-        var pixels = [UInt8](repeating: 0, count: size * size * 3)
-        var done = 0
-        var paths: [String] = []
-        for shard in 0..<shards {
-            let range = (count * shard / shards)..<(count * (shard + 1) / shards)
-            let path = ImageShardFormat.shardPath(out, index: shard, count: shards)
-            let writer = try ImageShardWriter(path: path, count: range.count, height: size, width: size, gzipLevel: gzip)
-            for index in range {
-                try pixels.withUnsafeMutableBufferPointer { buffer in
-                    faces.render(index, into: buffer)
-                    try writer.write(UnsafeBufferPointer(buffer), at: index - range.lowerBound)
-                }
-                done += 1
-                progress.update(done)
-            }
-            try writer.commit()
-            paths.append(path)
+        if let images { try prepareFolder(images) }
+        if let synthetic { try prepareSynthetic(synthetic) }
+        if let preview { try writePreview(preview) }
+    }
+
+    private func prepareFolder(_ directory: String) throws {
+        let folder = try ImageFolder(directory: directory)
+        warnAboutOtherShards()
+        let progress = ProgressLine("prepare \(out)", total: folder.files.count)
+        let report: ImageFolderReport
+        do {
+            report = try folder.writeShards(to: out, size: size, shards: shards, filter: resize.filter, strict: strict,
+                                            gzipLevel: gzip, threads: workerThreads, progress: progress.update)
+        } catch let error as ImageError {
+            throw DatasetError("\(error) (--strict: stopped at the first unreadable image; nothing written)")
         }
-        print("wrote \(count) synthetic \(size)×\(size) faces to \(paths.joined(separator: ", "))")
+        if !report.skipped.isEmpty {
+            printError("warning: skipped \(report.skipped.count) unreadable image(s) of \(folder.files.count) "
+                       + "(--strict makes this an error):\n" + report.skipped.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        if report.notSquare > 0 {
+            printError("note: \(report.notSquare) image(s) were not square and were stretched to \(size)×\(size)")
+        }
+        print("wrote \(report.written) images of \(size)×\(size) from \(directory) (\(report.resized) resized "
+              + "with \(resize.rawValue)) to \(report.paths.joined(separator: ", "))")
+    }
+
+    private func prepareSynthetic(_ count: Int) throws {
+        warnAboutOtherShards()
+        let progress = ProgressLine("prepare \(out)", total: count)
+        let paths = try SyntheticFaces(seed: seed, size: size)
+            .writeShards(to: out, count: count, shards: shards, gzipLevel: gzip, threads: workerThreads, progress: progress.update)
+        print("wrote \(count) synthetic \(size)×\(size) faces (seed \(seed)) to \(paths.joined(separator: ", "))")
+    }
+
+    private func writePreview(_ count: Int) throws {
+        let dataset = try ImageDataset(patterns: [data!])
+        let shown = min(count, dataset.count)
+        let images = try (0..<shown).map { index in
+            try RGBImage(width: dataset.width, height: dataset.height) { try dataset.read(index, into: $0) }
+        }
+        let columns = Int(Double(shown).squareRoot().rounded(.up))
+        let rows = stride(from: 0, to: shown, by: columns).map { Array(images[$0..<min($0 + columns, shown)]) }
+        let grid = makeImageGrid(rows: rows, padding: 4)
+        try grid.write(to: out, as: ImageEncoding(pathExtensionOf: out)!)
+        print("wrote \(out): the first \(shown) of \(dataset.manifest) as a \(columns)×\(rows.count) grid "
+              + "of \(grid.width)×\(grid.height) pixels")
+    }
+
+    private var workerThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Warns when shards of another split of the same name exist: a glob would mix them in.
+    private func warnAboutOtherShards() {
+        let mine = Set((0..<shards).map { ImageShardFormat.shardPath(out, index: $0, count: shards) })
+        let directory = (out as NSString).deletingLastPathComponent
+        let stem = ((out as NSString).lastPathComponent as NSString).deletingPathExtension
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        let others = entries.filter { $0.hasPrefix(stem + "-") && $0.contains("-of-") && $0.hasSuffix(".h5") }
+            .map { directory.isEmpty ? $0 : directory + "/" + $0 }
+            .filter { !mine.contains($0) }
+        if !others.isEmpty {
+            printError("warning: shards of another split of \(stem) stay as they are, and a glob such as \(stem)-*.h5 "
+                       + "would mix them in: \(others.sorted().joined(separator: ", "))")
+        }
     }
 }
