@@ -245,7 +245,9 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                 defer { H5Sclose(fileSpace) }
                 try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, base, nil, base + rank, nil),
                           "cannot select hyperslab")
-                let memorySpace = try check(H5Screate_simple(1, base + 2 * rank, nil), "cannot make a memory dataspace")
+                // The memory dataspace has the selection's own shape: with a 1-D one HDF5 copies
+                // element by element instead of in contiguous runs.
+                let memorySpace = try check(H5Screate_simple(Int32(rank), base + rank, nil), "cannot make a memory dataspace")
                 defer { H5Sclose(memorySpace) }
                 let status = writing
                     ? H5Dwrite(handle, typeID, memorySpace, fileSpace, sparnet_h5p_default(), pointer)
