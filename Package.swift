@@ -56,5 +56,6 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
     ]
 )
