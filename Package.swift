@@ -71,5 +71,6 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
     ]
 )

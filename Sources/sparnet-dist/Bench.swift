@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Kernels
 import Networks
@@ -19,6 +20,9 @@ struct Bench: ParsableCommand {
         case generatorForward = "generator-forward"
         /// The generator preset's training step: forward, L1 loss, backward, Adam.
         case generatorTrain = "generator-train"
+        /// The batch loader on synthetic shards: SPARNet 128² samples, or SPARNetHD 512²
+        /// degraded samples with `--preset sparnetHD` or `--degrade`, for 1…`--workers` threads.
+        case loader
     }
 
     @Option(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -33,6 +37,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Conv: stride (1 or 2).") var stride = 1
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
+    @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Loader: SPARNetHD's degradation at 512² (as --preset sparnetHD).") var degrade = false
 
     func validate() throws {
         guard batch > 0, inputChannels > 0, outputChannels > 0, size > 0, kernelSize > 0 else {
@@ -44,6 +50,7 @@ struct Bench: ParsableCommand {
             throw ValidationError("--preset \(preset) is not one of \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", "))")
         }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
+        guard workers > 0 else { throw ValidationError("--workers must be positive, got \(workers)") }
     }
 
     func run() throws {
@@ -51,6 +58,7 @@ struct Bench: ParsableCommand {
         switch workload {
         case .conv: runConv()
         case .generatorForward, .generatorTrain: try runGenerator()
+        case .loader: try runLoader()
         }
     }
 
@@ -123,6 +131,57 @@ struct Bench: ParsableCommand {
         report(commonFields.merging(["figure": workload.rawValue, "preset": preset,
                                      "parameters": "\(memory.parameterCount)"]) { $1 },
                seconds, images: batch)
+    }
+}
+
+extension Bench {
+    /// Samples per second the loader delivers to a consumer that only calls `next`, for each
+    /// worker count; per worker it is the rate one core sustains.
+    private func runLoader() throws {
+        let degraded = degrade || preset == "sparnetHD"
+        let size = degraded ? 512 : 128
+        let transform: any SampleTransform = degraded ? try SPARNetHDDegradation(size: size) : try SPARNetSample(size: size)
+        // Enough distinct faces that samples are not all cached decodes of one image.
+        let count = max(batch, degraded ? 8 : 64)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sparnet-bench-loader-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/faces.h5"
+        let writer = try ImageShardWriter(path: path, count: count, height: size, width: size)
+        let faces = SyntheticFaces(seed: 1, size: size)
+        var pixels = [UInt8](repeating: 0, count: size * size * 3)
+        for i in 0..<count {
+            pixels.withUnsafeMutableBufferPointer { faces.render(i, into: $0) }
+            try pixels.withUnsafeBufferPointer { try writer.write($0, at: i) }
+        }
+        try writer.commit()
+        let dataset = try ImageDataset(paths: [path])
+        let order = try EpochOrder(count: count, globalBatch: batch, seed: 1)
+        let samplesPerRepeat = max(16, batch)
+        let steps = (samplesPerRepeat + batch - 1) / batch
+        let input = Arena(count: batch * 3 * size * size), target = Arena(count: batch * 3 * size * size)
+        for workerCount in 1...workers {
+            let loader = try BatchLoader(dataset: dataset, transform: transform, order: order, rank: 0, worldSize: 1,
+                                         globalBatch: batch, workers: workerCount, queueDepth: 2)
+            var failure: Error?
+            let seconds = measure(repeats) {
+                for _ in 0..<steps where failure == nil {
+                    do { _ = try loader.next(lowResolution: input.base, highResolution: target.base) } catch { failure = error }
+                }
+            }
+            if let failure { throw failure }
+            let median = seconds.sorted()[seconds.count / 2]
+            let rate = Double(steps * batch) / median
+            let object: [String: Any] = [
+                "workload": "loader", "figure": degraded ? "sparnethd_degraded_512" : "sparnet_128",
+                "batch": batch, "workers": workerCount, "samples_per_s": rate, "samples_per_s_per_worker": rate / Double(workerCount),
+                "ms_per_sample_per_worker": 1000 * Double(workerCount) / rate, "median_s": median, "min_s": seconds.min()!,
+                "max_s": seconds.max()!, "repeats": seconds.count, "samples_per_repeat": steps * batch,
+                "cores": ProcessInfo.processInfo.activeProcessorCount, "peak_rss_mib": peakResidentMiB(),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
     }
 }
 
