@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5", "Imaging"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
             "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Datasets", "Verification",
-            "Configuration", "Checkpoints", "Inference", "Imaging",
+            "Configuration", "Checkpoints", "Inference", "Imaging", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -7,5 +7,5 @@ struct SparnetDist: ParsableCommand {
         commandName: "sparnet-dist",
         abstract: "Data-parallel SPARNet / SPARNetHD face super-resolution training on BLAS and MPI.",
         version: "0.1.0",
-        subcommands: [Prepare.self, Export.self, Enhance.self, Eval.self, Describe.self, VerifyReferenceCommand.self, Bench.self, CollectivesCheck.self])
+        subcommands: [Train.self, Prepare.self, Export.self, Enhance.self, Eval.self, Describe.self, VerifyReferenceCommand.self, Bench.self, CollectivesCheck.self])
 }

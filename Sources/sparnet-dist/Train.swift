@@ -1,0 +1,89 @@
+import ArgumentParser
+import Collectives
+import Configuration
+import Foundation
+import Kernels
+import Training
+
+/// Set by SIGINT/SIGTERM; read once per step (a collective decision stops every rank).
+nonisolated(unsafe) private var stopSignal: Int32 = 0
+
+/// `sparnet-dist train`: one data-parallel training run; every rank runs the same command.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train SPARNet or SPARNetHD (run under mpirun for several ranks).",
+        discussion: """
+            Every rank runs the same command: `mpirun -n 8 sparnet-dist train --config …`. Without \
+            mpirun (or with --debug) it is one process. SIGINT/SIGTERM on any rank writes a \
+            checkpoint on every rank's agreement and exits 0; --resume auto continues from it.
+            """)
+
+    @Option(help: "Run configuration (YAML), e.g. Configs/quickstart.yaml.") var config: String
+    @Option(help: "Training shards (glob), replacing data.train.") var data: String?
+    @Option(help: "Run directory: checkpoints, metrics.jsonl, config.yaml.") var runDir = "runs/latest"
+    @Option(help: "Stop after this many steps in total (train.max_steps).") var steps: Int?
+    @Option(help: "auto: the newest valid checkpoint in the run directory; or a checkpoint file.")
+    var resume: String?
+    @Option(name: .customLong("set"), help: "Override a configuration key, e.g. --set train.batch_size=32.")
+    var overrides: [String] = []
+    @Flag(help: "One process without MPI, non-finite values stop the run.") var debug = false
+
+    func validate() throws {
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
+    }
+
+    func run() throws {
+        var overrides = self.overrides
+        if let data { overrides.append("data.train=[\"\(data)\"]") }
+        if let steps { overrides.append("train.max_steps=\(steps)") }
+        if debug { overrides.append("train.on_nonfinite=stop") }
+        let configuration: RunConfiguration
+        do {
+            configuration = try RunConfiguration.load(yamlPath: config, overrides: overrides)
+            try configuration.validate()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+
+        let communicator: any Communicator = !debug && MPICommunicator.isLaunchedByMPI ? MPICommunicator() : LocalCommunicator()
+        let threads: Int
+        switch configuration.distributed.blasThreads {
+        case .count(let n): threads = n
+        case .auto: threads = max(1, ProcessInfo.processInfo.activeProcessorCount / communicator.localSize)
+        }
+        BLAS.setThreads(threads)
+        printLayout(communicator, threads: threads)
+
+        signal(SIGINT) { _ in stopSignal = 1 }
+        signal(SIGTERM) { _ in stopSignal = 1 }
+        let log: (String) -> Void = { message in if communicator.isCoordinator { print(message) } }
+        do {
+            let resumeMode: TrainingSession.Resume = switch resume {
+            case nil: .none
+            case "auto": .auto
+            case let path?: .path(path)
+            }
+            let session = try TrainingSession(configuration: configuration, communicator: communicator,
+                                              runDirectory: runDir, resume: resumeMode,
+                                              buildVersion: SparnetDist.configuration.version, log: log)
+            try session.run { stopSignal != 0 }
+            log("finished at step \(session.currentStep); run directory \(runDir)")
+        } catch {
+            communicator.abort("\(error)")
+        }
+        communicator.finalize()
+    }
+
+    /// Rank 0 prints one line per rank: node, local rank, BLAS threads.
+    private func printLayout(_ communicator: any Communicator, threads: Int) {
+        let mine = "rank \(communicator.rank): node \(communicator.nodeName), local rank \(communicator.localRank)/\(communicator.localSize), \(threads) BLAS thread(s), \(BLAS.coreName) kernel"
+        for rank in 0..<communicator.size {
+            let line = communicator.broadcast(rank == communicator.rank ? mine : "", root: rank)
+            if communicator.isCoordinator {
+                if rank == 0 { print("sparnet-dist \(SparnetDist.configuration.version): \(communicator.size) rank(s)") }
+                print("  " + line)
+            }
+        }
+    }
+}
