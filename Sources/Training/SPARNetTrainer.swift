@@ -12,8 +12,10 @@ public struct StepResult: Sendable {
     public let loss: Double
     /// True when some rank saw a non-finite loss or gradient; the update was skipped everywhere.
     public let skipped: Bool
-    /// Ranks that saw the non-finite values (empty when none did).
+    /// How many ranks saw non-finite values in their own loss or in the averaged gradients.
     public let nonfiniteRanks: Int
+    /// The lowest rank whose own loss was non-finite (nil when every loss was finite).
+    public let firstNonfiniteRank: Int?
     /// Seconds of the step (forward, backward, communication, update) on this rank.
     public let seconds: Double
     /// Seconds this rank waited for gradient communication after backward.
@@ -117,11 +119,18 @@ public final class SPARNetTrainer {
             $0.withMemoryRebound(to: Double.self, capacity: 2) { communicator.allReduceSum($0, count: 2) }
         }
         let nonfiniteRanks = Int(totals.1)
+        var firstNonfiniteRank: Int?
+        if nonfiniteRanks > 0 {
+            // Which rank's own loss went bad: gradients averaged over ranks are bad everywhere.
+            let size = communicator.size
+            let score = communicator.allReduceMax(loss.isFinite ? 0 : Double(size - communicator.rank))
+            firstNonfiniteRank = score > 0 ? size - Int(score) : nil
+        }
         if nonfiniteRanks == 0 {
             optimizer.step(parameters: memory.parameters, gradients: gradients)
         }
         return StepResult(loss: totals.0 / Double(communicator.size), skipped: nonfiniteRanks > 0,
-                          nonfiniteRanks: nonfiniteRanks,
+                          nonfiniteRanks: nonfiniteRanks, firstNonfiniteRank: firstNonfiniteRank,
                           seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
                           communicationWaitSeconds: reducer.lastWaitSeconds)
     }

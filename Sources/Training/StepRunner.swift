@@ -13,6 +13,8 @@ struct RunStepResult {
     let names: [String]
     let skipped: Bool
     let nonfiniteRanks: Int
+    /// The lowest rank whose own loss was non-finite, when known.
+    let firstNonfiniteRank: Int?
     let seconds: Double
     let communicationWaitSeconds: Double
 
@@ -28,6 +30,18 @@ protocol StepRunner: AnyObject {
     func checkpointContents() -> Checkpoint.Contents
     /// Restores networks and optimizers from a checkpoint.
     func restore(from checkpoint: Checkpoint.Loaded) throws
+    /// A hash of every trained parameter (FNV-1a over the bytes), to compare replicas.
+    func parameterHash() -> UInt64
+}
+
+/// FNV-1a over the bytes of the given arenas.
+func fnv1a(_ arenas: [Arena]) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for arena in arenas {
+        let bytes = UnsafeRawBufferPointer(start: arena.base, count: arena.count * 4)
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    }
+    return hash
 }
 
 /// SPARNet: the generator and its optimizer.
@@ -50,7 +64,8 @@ final class SPARNetStepRunner: StepRunner {
         let input = trainer.input.baseAddress!, target = trainer.target.base
         let result = try trainer.step(microBatches: microBatches) { _ in try load(input, target) }
         return RunStepResult(values: [result.loss], names: Self.names, skipped: result.skipped,
-                             nonfiniteRanks: result.nonfiniteRanks, seconds: result.seconds,
+                             nonfiniteRanks: result.nonfiniteRanks, firstNonfiniteRank: result.firstNonfiniteRank,
+                             seconds: result.seconds,
                              communicationWaitSeconds: result.communicationWaitSeconds)
     }
 
@@ -59,6 +74,8 @@ final class SPARNetStepRunner: StepRunner {
         return Checkpoint.Contents(networks: [("generator", memory)],
                                    optimizers: [("generator", trainer.optimizer, memory.parameterLayout)])
     }
+
+    func parameterHash() -> UInt64 { fnv1a([trainer.network.memory.parameters]) }
 
     func restore(from checkpoint: Checkpoint.Loaded) throws {
         let memory = trainer.network.memory
@@ -100,6 +117,7 @@ final class SPARNetHDStepRunner: StepRunner {
         let r = trainer.step()
         return RunStepResult(values: [r.pixel, r.perceptual, r.featureMatching, r.adversarial, r.discriminator],
                              names: Self.names, skipped: r.skipped, nonfiniteRanks: r.skipped ? 1 : 0,
+                             firstNonfiniteRank: nil,
                              seconds: r.seconds, communicationWaitSeconds: r.communicationWaitSeconds)
     }
 
@@ -109,6 +127,10 @@ final class SPARNetHDStepRunner: StepRunner {
             networks: [("generator", g), ("generator_ema", trainer.averageGenerator.memory), ("discriminator", d)],
             optimizers: [("generator", trainer.generatorOptimizer, g.parameterLayout),
                          ("discriminator", trainer.discriminatorOptimizer, d.parameterLayout)])
+    }
+
+    func parameterHash() -> UInt64 {
+        fnv1a([trainer.generator.memory.parameters, trainer.discriminatorOnReal.memory.parameters])
     }
 
     func restore(from checkpoint: Checkpoint.Loaded) throws {

@@ -22,8 +22,21 @@ public final class TrainingSession {
         case path(String)
     }
 
+    /// A failure injected for tests of the fault behaviour (a hidden `train` option).
+    public enum Fault: Equatable, Sendable {
+        /// A NaN in rank `rank`'s input at step `step` (0-based).
+        case nonfinite(step: Int, rank: Int)
+        /// Rank `rank` fails with an error at step `step`.
+        case error(step: Int, rank: Int)
+    }
+
     public let configuration: RunConfiguration
     public let communicator: any Communicator
+    /// Injected failure, for tests.
+    public var fault: Fault?
+    /// After every step, check that every rank holds bit-identical parameters (one small
+    /// allreduce of a hash); a mismatch aborts naming the step.
+    public var checkReplicas = false
     public let runDirectory: String
     private let log: (String) -> Void
     private let trainer: any StepRunner
@@ -106,21 +119,33 @@ public final class TrainingSession {
                 return
             }
             var waited = 0.0
+            let injectNaN = fault == .nonfinite(step: step, rank: communicator.rank)
+            if fault == .error(step: step, rank: communicator.rank) {
+                throw TrainingError("injected failure at step \(step)")
+            }
             let result = try trainer.step(microBatches: train.gradientAccumulation) { [loader] low, high in
                 let info = try loader.next(lowResolution: low, highResolution: high)
                 waited += info.waitSeconds
+                if injectNaN { low[0] = .nan }
             }
             step += 1
+            if checkReplicas {
+                let hash = Double(trainer.parameterHash() >> 12)   // 52 bits: exact in a Double
+                if communicator.allReduceMax(hash) != -communicator.allReduceMax(-hash) {
+                    throw TrainingError("step \(step): ranks hold different parameters")
+                }
+            }
             windowSteps += 1
             dataWait += waited
             communicationWait += result.communicationWaitSeconds
             compute += result.seconds
             if result.skipped {
+                let seen = result.firstNonfiniteRank.map { "first seen in rank \($0)'s loss" } ?? "in the averaged gradients"
                 switch train.onNonFinite {
                 case .skip:
-                    log("step \(step): non-finite loss or gradient on \(result.nonfiniteRanks) rank(s); update skipped on all ranks")
+                    log("step \(step): non-finite loss or gradient (\(seen)); update skipped on all ranks")
                 case .stop:
-                    throw TrainingError("step \(step): non-finite loss or gradient on \(result.nonfiniteRanks) rank(s) (train.on_nonfinite: stop); the last checkpoint is intact")
+                    throw TrainingError("step \(step): non-finite loss or gradient (\(seen); train.on_nonfinite: stop); the last checkpoint is intact")
                 }
             }
             let location = order.location(ofStep: step * train.gradientAccumulation)

@@ -27,9 +27,21 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a configuration key, e.g. --set train.batch_size=32.")
     var overrides: [String] = []
     @Flag(help: "One process without MPI, non-finite values stop the run.") var debug = false
+    @Flag(help: "After every step check that all ranks hold bit-identical parameters.") var checkReplicas = false
+    @Option(help: .hidden) var injectFault: String?
 
     func validate() throws {
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
+        if let injectFault { _ = try parseFault(injectFault) }
+    }
+
+    /// `nan@STEP:RANK` or `error@STEP:RANK` (tests of the fault behaviour).
+    private func parseFault(_ text: String) throws -> TrainingSession.Fault {
+        let parts = text.split(whereSeparator: { "@:".contains($0) }).map(String.init)
+        guard parts.count == 3, let step = Int(parts[1]), let rank = Int(parts[2]), ["nan", "error"].contains(parts[0]) else {
+            throw ValidationError("--inject-fault \(text): expected nan@STEP:RANK or error@STEP:RANK")
+        }
+        return parts[0] == "nan" ? .nonfinite(step: step, rank: rank) : .error(step: step, rank: rank)
     }
 
     func run() throws {
@@ -67,6 +79,8 @@ struct Train: ParsableCommand {
             let session = try TrainingSession(configuration: configuration, communicator: communicator,
                                               runDirectory: runDir, resume: resumeMode,
                                               buildVersion: SparnetDist.configuration.version, log: log)
+            session.checkReplicas = checkReplicas || debug
+            session.fault = try injectFault.map(parseFault)
             try session.run { stopSignal != 0 }
             log("finished at step \(session.currentStep); run directory \(runDir)")
         } catch {
