@@ -27,6 +27,9 @@ public protocol Communicator: AnyObject {
     func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int)
     /// The largest of `value` over all ranks.
     func allReduceMax(_ value: Double) -> Double
+    /// Sends rank r the r-th of `size` equal parts of `values` on `root` (each `count` floats)
+    /// into `part` on every rank (the root's own part included).
+    func scatter(_ values: UnsafePointer<Float>?, part: UnsafeMutablePointer<Float>, count: Int, root: Int)
     /// Copies `byteCount` bytes from `root` to every rank.
     func broadcast(_ bytes: UnsafeMutableRawPointer, byteCount: Int, root: Int)
     /// Waits until every rank arrives.

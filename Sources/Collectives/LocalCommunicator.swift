@@ -20,6 +20,10 @@ public final class LocalCommunicator: Communicator {
     public func broadcast(_ bytes: UnsafeMutableRawPointer, byteCount: Int, root: Int) {
         precondition(root == 0, "LocalCommunicator: broadcast from rank \(root) in a job of one")
     }
+    public func scatter(_ values: UnsafePointer<Float>?, part: UnsafeMutablePointer<Float>, count: Int, root: Int) {
+        precondition(root == 0 && values != nil, "LocalCommunicator: scatter from rank \(root) in a job of one")
+        if UnsafePointer(part) != values { part.update(from: values!, count: count) }
+    }
     public func barrier() {}
     public func abort(_ message: String) -> Never {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))

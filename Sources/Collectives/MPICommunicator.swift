@@ -97,6 +97,10 @@ public final class MPICommunicator: Communicator {
         MPI_Bcast(bytes, Int32(byteCount), sparnet_mpi_byte(), Int32(root), world)
     }
 
+    public func scatter(_ values: UnsafePointer<Float>?, part: UnsafeMutablePointer<Float>, count: Int, root: Int) {
+        MPI_Scatter(values, Int32(count), sparnet_mpi_float(), part, Int32(count), sparnet_mpi_float(), Int32(root), world)
+    }
+
     public func barrier() { MPI_Barrier(world) }
 
     public func abort(_ message: String) -> Never {

@@ -40,7 +40,11 @@ public final class TrainingSession {
     public let runDirectory: String
     private let log: (String) -> Void
     private let trainer: any StepRunner
-    private let loader: BatchLoader
+    /// This rank's loader; with `data.feed: coordinator` only rank 0 has one, for the whole batch.
+    private let loader: BatchLoader?
+    /// With `data.feed: coordinator`: rank 0's whole micro-step batch (input, then target).
+    private let coordinatorBatch: (input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>)?
+    private let sampleFloatCount: Int
     private let order: EpochOrder
     private var step: Int
     private let lastStep: Int
@@ -64,13 +68,24 @@ public final class TrainingSession {
         }
         let microBatch = try train.microBatchSize(worldSize: world)
 
-        // Every rank opens the shards itself; the coordinator's view must be everyone's.
-        let dataset = try ImageDataset(patterns: configuration.data.train)
+        // Every rank opens the shards itself and the coordinator's view must be everyone's;
+        // with `data.feed: coordinator` only rank 0 opens them and tells the others their size.
+        let readsShards = configuration.data.feed == .shards || rank == 0
+        let dataset = readsShards ? try ImageDataset(patterns: configuration.data.train) : nil
         let resolved = try configuration.resolvedJSON()
-        try Self.agree(on: [("build", buildVersion), ("configuration", resolved), ("dataset", dataset.manifest)],
+        let manifest = communicator.broadcast(dataset?.manifest ?? "", root: 0)
+        try Self.agree(on: [("build", buildVersion), ("configuration", resolved),
+                            ("dataset", configuration.data.feed == .shards ? dataset!.manifest : manifest)],
                        communicator: communicator)
+        var shape = [Int64(dataset?.count ?? 0), Int64(dataset?.height ?? 0), Int64(dataset?.width ?? 0)]
+        shape.withUnsafeMutableBytes { communicator.broadcast($0.baseAddress!, byteCount: $0.count, root: 0) }
+        let (count, height, width) = (Int(shape[0]), Int(shape[1]), Int(shape[2]))
+        log("data: \(manifest)")
 
-        order = try EpochOrder(count: dataset.count, globalBatch: train.batchSize, seed: UInt64(train.seed))
+        // The sample order advances by micro-batches: with accumulation K, one optimizer step
+        // consumes K consecutive micro-steps of batch_size / K samples over all ranks.
+        let microStepBatch = train.batchSize / train.gradientAccumulation
+        order = try EpochOrder(count: count, globalBatch: microStepBatch, seed: UInt64(train.seed))
         let runner: any StepRunner
         switch configuration.model {
         case .sparnet:
@@ -90,13 +105,27 @@ public final class TrainingSession {
             log("resumed from \(checkpoint.path) at step \(startStep) (epoch \(checkpoint.position.epoch), position \(checkpoint.position.position))")
         }
         step = startStep
-        let stepsInEpochs = train.epochs * order.stepsPerEpoch
+        let stepsInEpochs = train.epochs * order.stepsPerEpoch / train.gradientAccumulation
         lastStep = min(train.maxSteps ?? stepsInEpochs, stepsInEpochs)
 
-        let transform: any SampleTransform = try Self.transform(for: configuration, size: dataset.height)
-        loader = try BatchLoader(dataset: dataset, transform: transform, order: order, rank: rank, worldSize: world,
-                                 globalBatch: train.batchSize, startStep: startStep * train.gradientAccumulation,
-                                 workers: configuration.data.workers, queueDepth: 2)
+        let transform: any SampleTransform = try Self.transform(for: configuration, size: height)
+        sampleFloatCount = 3 * height * width
+        switch configuration.data.feed {
+        case .shards:
+            loader = try BatchLoader(dataset: dataset!, transform: transform, order: order, rank: rank, worldSize: world,
+                                     globalBatch: microStepBatch, startStep: startStep * train.gradientAccumulation,
+                                     workers: configuration.data.workers, queueDepth: 2)
+            coordinatorBatch = nil
+        case .coordinator:
+            // Rank 0 prepares every rank's samples (data only it can see) and scatters them.
+            loader = rank == 0
+                ? try BatchLoader(dataset: dataset!, transform: transform, order: order, rank: 0, worldSize: 1,
+                                  globalBatch: microStepBatch, startStep: startStep * train.gradientAccumulation,
+                                  workers: configuration.data.workers, queueDepth: 2)
+                : nil
+            let floats = rank == 0 ? microStepBatch * sampleFloatCount : 0
+            coordinatorBatch = (.allocate(capacity: max(floats, 1)), .allocate(capacity: max(floats, 1)))
+        }
         metrics = rank == 0 ? try MetricsLog(directory: runDirectory) : nil
         if rank == 0 {
             try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
@@ -123,9 +152,8 @@ public final class TrainingSession {
             if fault == .error(step: step, rank: communicator.rank) {
                 throw TrainingError("injected failure at step \(step)")
             }
-            let result = try trainer.step(microBatches: train.gradientAccumulation) { [loader] low, high in
-                let info = try loader.next(lowResolution: low, highResolution: high)
-                waited += info.waitSeconds
+            let result = try trainer.step(microBatches: train.gradientAccumulation) { low, high in
+                waited += try nextBatch(input: low, target: high)
                 if injectNaN { low[0] = .nan }
             }
             step += 1
@@ -176,6 +204,23 @@ public final class TrainingSession {
 
     /// The global step reached.
     public var currentStep: Int { step }
+
+    deinit {
+        coordinatorBatch?.input.deallocate()
+        coordinatorBatch?.target.deallocate()
+    }
+
+    /// Fills this rank's micro-batch; returns the seconds spent waiting for data.
+    private func nextBatch(input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) throws -> Double {
+        guard let coordinatorBatch else { return try loader!.next(lowResolution: input, highResolution: target).waitSeconds }
+        let start = DispatchTime.now().uptimeNanoseconds
+        if let loader { _ = try loader.next(lowResolution: coordinatorBatch.input, highResolution: coordinatorBatch.target) }
+        let part = configuration.train.batchSize / configuration.train.gradientAccumulation / communicator.size * sampleFloatCount
+        let isRoot = communicator.isCoordinator
+        communicator.scatter(isRoot ? UnsafePointer(coordinatorBatch.input) : nil, part: input, count: part, root: 0)
+        communicator.scatter(isRoot ? UnsafePointer(coordinatorBatch.target) : nil, part: target, count: part, root: 0)
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
 
     private func saveCheckpoint() throws {
         lastCheckpointTime = Date()

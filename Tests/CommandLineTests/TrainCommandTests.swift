@@ -96,6 +96,29 @@ import TestSupport
         }
     }
 
+    @Test func gradientAccumulationMatchesTheWholeBatch() throws {
+        // Batch 4 in one pass vs 2 micro-batches of 2 (InstanceNorm: no cross-sample statistics).
+        let common = ["--steps", "2", "--set", "checkpoint.every_steps=2", "--set", "generator.norm=instance",
+                      "--set", "train.batch_size=4"]
+        let whole = Fixtures.temporaryDirectory("train-whole"), split = Fixtures.temporaryDirectory("train-accumulated")
+        #expect(try Self.train(ranks: 0, runDirectory: whole, common).status == 0)
+        let accumulated = try Self.train(ranks: 0, runDirectory: split, common + ["--set", "train.gradient_accumulation=2"])
+        #expect(accumulated.status == 0, "\(accumulated)")
+        let reference = try Self.tensors(whole + "/checkpoint-00000002.h5", "optimizer/generator/exp_avg")
+        let difference = Self.relativeDifference(try Self.tensors(split + "/checkpoint-00000002.h5", "optimizer/generator/exp_avg"),
+                                                 reference)
+        #expect(difference <= 1e-6, "\(difference)")
+    }
+
+    @Test func coordinatorFeedGivesTheSameRunAsShardReads() throws {
+        let common = ["--steps", "2", "--set", "checkpoint.every_steps=2", "--set", "train.batch_size=6"]
+        let shards = Fixtures.temporaryDirectory("train-feed-shards"), scattered = Fixtures.temporaryDirectory("train-feed-coordinator")
+        #expect(try Self.train(ranks: 3, runDirectory: shards, common).status == 0)
+        let result = try Self.train(ranks: 3, runDirectory: scattered, common + ["--set", "data.feed=coordinator"])
+        #expect(result.status == 0, "\(result)")
+        #expect(try Self.tensors(scattered + "/checkpoint-00000002.h5") == Self.tensors(shards + "/checkpoint-00000002.h5"))
+    }
+
     @Test func resumingContinuesExactly() throws {
         let straight = Fixtures.temporaryDirectory("train-straight")
         let split = Fixtures.temporaryDirectory("train-split")
