@@ -56,7 +56,7 @@ public final class MultiScaleDiscriminator: Network {
 
     private static func build(_ c: DiscriminatorConfiguration, in builder: NetworkBuilder)
         -> (input: FeatureMap, scales: [ScaleMaps]) {
-        let input = builder.featureMap(channels: c.inputChannels, height: c.inputHeight, width: c.inputWidth)
+        let input = builder.inputMap(channels: c.inputChannels, height: c.inputHeight, width: c.inputWidth)
         var scales: [ScaleMaps] = []
         var x = input
         builder.scoped("D_pool") {

@@ -66,6 +66,12 @@ public final class NetworkBuilder {
         return FeatureMap(slot: slot, batch: batch, channels: channels, height: height, width: width)
     }
 
+    /// Registers a network's input map under the key `input`.
+    public func inputMap(channels: Int, height: Int, width: Int) -> FeatureMap {
+        let slot = activations.register("input#\(activations.entries.count)", shape: [batch, channels, height, width])
+        return FeatureMap(slot: slot, batch: batch, channels: channels, height: height, width: width)
+    }
+
     /// Registers per-step values a layer saves for its backward (batch statistics, a
     /// normalized weight), also mirrored in the gradient arena.
     public func saved(_ name: String, count: Int) -> Slot {

@@ -6,6 +6,8 @@ import Tensors
 public final class NetworkMemory {
     public let parameterLayout: Layout
     public let bufferLayout: Layout
+    /// Every feature map and saved value, in the order layers registered them (forward order).
+    public let activationLayout: Layout
     /// Every parameter and buffer in `state_dict` order.
     public let state: [StateEntry]
     public let parameters: Arena
@@ -30,6 +32,7 @@ public final class NetworkMemory {
     init(_ builder: NetworkBuilder, gradients: Bool, sharing shared: NetworkMemory? = nil) {
         parameterLayout = builder.parameters
         bufferLayout = builder.buffers
+        activationLayout = builder.activations
         state = builder.state
         hasGradients = gradients
         if let shared {
@@ -64,6 +67,18 @@ public final class NetworkMemory {
              buffers: buffers.base, activations: activations.base,
              activationGradients: activationGradients.base, scratch: scratch.base,
              statisticsScratch: statisticsScratch, replicaStatistics: replicaStatistics)
+    }
+
+    /// The first activation (in forward order) holding a NaN or an infinity, named by the
+    /// layer that produced it (`encoder.1.conv1.out`), or nil: `--debug`'s guard on every layer.
+    public func firstNonfiniteActivation() -> String? {
+        for entry in activationLayout.entries {
+            let values = activations[entry.slot]
+            if values.contains(where: { !$0.isFinite }) {
+                return String(entry.key.prefix { $0 != "#" })
+            }
+        }
+        return nil
     }
 
     /// Zeroes parameter and activation gradients (once per step; backward then accumulates).

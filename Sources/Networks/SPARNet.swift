@@ -49,7 +49,7 @@ public final class SPARNet: Network {
             blocks: [(block: String, map: FeatureMap)]) {
         let options = BlockOptions(norm: c.norm, activation: c.activation, attention: c.attention,
                                    spectralNorm: c.spectralNorm)
-        let input = builder.featureMap(channels: 3, height: c.inputSize, width: c.inputSize)
+        let input = builder.inputMap(channels: 3, height: c.inputSize, width: c.inputSize)
         var channels = c.clipChannels(c.maxChannels / (c.downSteps + 1))
         var x = input
         var maps: [(block: String, map: FeatureMap)] = []

@@ -64,7 +64,7 @@ public final class VGG19 {
 
     private static func build(height: Int, width: Int, in builder: NetworkBuilder)
         -> (input: FeatureMap, preprocessed: FeatureMap, features: [FeatureMap]) {
-        let input = builder.featureMap(channels: 3, height: height, width: width)
+        let input = builder.inputMap(channels: 3, height: height, width: width)
         var x = builder.add(ImageNetNormalization(builder, "normalized", input: input)).output
         if width < resizeSize {
             x = builder.add(BilinearResize(builder, "resized", input: x, height: resizeSize, width: resizeSize)).output

@@ -32,6 +32,8 @@ protocol StepRunner: AnyObject {
     func restore(from checkpoint: Checkpoint.Loaded) throws
     /// A hash of every trained parameter (FNV-1a over the bytes), to compare replicas.
     func parameterHash() -> UInt64
+    /// Where the last step's forward first produced a non-finite value, if it did.
+    func firstNonfiniteActivation() -> String?
 }
 
 /// FNV-1a over the bytes of the given arenas.
@@ -76,6 +78,8 @@ final class SPARNetStepRunner: StepRunner {
     }
 
     func parameterHash() -> UInt64 { fnv1a([trainer.network.memory.parameters]) }
+
+    func firstNonfiniteActivation() -> String? { trainer.network.memory.firstNonfiniteActivation() }
 
     func restore(from checkpoint: Checkpoint.Loaded) throws {
         let memory = trainer.network.memory
@@ -131,6 +135,11 @@ final class SPARNetHDStepRunner: StepRunner {
 
     func parameterHash() -> UInt64 {
         fnv1a([trainer.generator.memory.parameters, trainer.discriminatorOnReal.memory.parameters])
+    }
+
+    func firstNonfiniteActivation() -> String? {
+        trainer.generator.memory.firstNonfiniteActivation().map { "generator " + $0 }
+            ?? trainer.discriminatorOnReal.memory.firstNonfiniteActivation().map { "discriminator " + $0 }
     }
 
     func restore(from checkpoint: Checkpoint.Loaded) throws {

@@ -168,7 +168,10 @@ public final class TrainingSession {
             communicationWait += result.communicationWaitSeconds
             compute += result.seconds
             if result.skipped {
-                let seen = result.firstNonfiniteRank.map { "first seen in rank \($0)'s loss" } ?? "in the averaged gradients"
+                var seen = result.firstNonfiniteRank.map { "first seen in rank \($0)'s loss" } ?? "in the averaged gradients"
+                if checkReplicas, let layer = trainer.firstNonfiniteActivation() {
+                    seen += "; on rank \(communicator.rank) the first non-finite activation is \(layer)"
+                }
                 switch train.onNonFinite {
                 case .skip:
                     log("step \(step): non-finite loss or gradient (\(seen)); update skipped on all ranks")

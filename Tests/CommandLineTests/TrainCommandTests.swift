@@ -149,6 +149,14 @@ import TestSupport
         #expect(result.output.contains("finished at step 5"), "\(result)")
     }
 
+    @Test func debugStopsAtTheFirstNonfiniteValueNamingWhereItAppeared() throws {
+        let result = try Self.train(ranks: 0, runDirectory: Fixtures.temporaryDirectory("train-debug-nan"),
+                                    ["--steps", "3", "--inject-fault", "nan@1:0"])
+        #expect(result.status != 0, "\(result)")
+        #expect(result.errors.contains("step 2: non-finite") && result.errors.contains("the first non-finite activation is input"),
+                "\(result)")
+    }
+
     @Test func aFailingRankEndsTheJobNamingItself() throws {
         let result = try Self.train(ranks: 3, runDirectory: Fixtures.temporaryDirectory("train-error"),
                                     ["--steps", "5", "--set", "train.batch_size=6", "--inject-fault", "error@2:1"])
@@ -210,6 +218,14 @@ import TestSupport
         print("quickstart on 2 ranks, pixel loss every 10 steps: \(losses)")
         #expect(losses.count == 8)
         #expect(losses.last! < 0.6 * losses.first!, "\(losses)")
+    }
+
+    @Test func ranksWithADifferentConfigurationAbortNamingIt() throws {
+        let directory = Fixtures.temporaryDirectory("train-disagree")
+        let base = ["train", "--config", Self.debugConfig, "--data", Self.data, "--run-dir", directory]
+        let result = try Command.mpirun(programs: [base, base + ["--set", "train.seed=5"]])
+        #expect(result.status != 0 && !result.timedOut, "\(result)")
+        #expect(result.errors.contains("rank 1 of 2") && result.errors.contains("configuration differs from rank 0"), "\(result)")
     }
 
     @Test func badConfigurationIsOneClearLine() throws {

@@ -75,6 +75,21 @@ public enum Command {
                       seconds: Date().timeIntervalSince(start), timedOut: timedOut)
     }
 
+    /// Runs one job whose ranks run different `sparnet-dist` command lines (mpirun's MPMD form
+    /// `-n 1 A : -n 1 B`), one rank each.
+    public static func mpirun(programs: [[String]], timeout: Double = 120) throws -> Result {
+        guard let mpirun = locate("mpirun") else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "mpirun not found; install openmpi-bin"])
+        }
+        let arguments = programs.enumerated().flatMap { index, program in
+            (index > 0 ? [":"] : []) + ["-n", "1", sparnetDist] + program
+        }
+        return try run(mpirun, arguments, environment: mpiEnvironment, timeout: timeout)
+    }
+
+    static let mpiEnvironment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+                                 "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+
     /// Runs `sparnet-dist` on `ranks` MPI ranks with `mpirun` (allowing root and oversubscription,
     /// as on a 2-core test machine).
     public static func mpirun(ranks: Int, _ arguments: [String], environment: [String: String] = [:],
@@ -82,8 +97,7 @@ public enum Command {
         guard let mpirun = locate("mpirun") else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "mpirun not found; install openmpi-bin"])
         }
-        let environment = environment.merging(["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-                                               "OMPI_MCA_rmaps_base_oversubscribe": "1"]) { $1 }
+        let environment = environment.merging(mpiEnvironment) { $1 }
         return try run(mpirun, ["-n", "\(ranks)", sparnetDist] + arguments, environment: environment, timeout: timeout)
     }
 }
