@@ -15,7 +15,8 @@ test: deps
 build: deps
 	swift build -c release
 
-# Installs the Debian packages only when one is missing (apt-get needs root; sudo otherwise).
+# Installs the Debian packages only when one is missing (apt-get needs root; sudo otherwise), and
+# h5py and numpy for the weights-format tests (Tools/convert_weights.py) when python3 lacks them.
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -24,6 +25,8 @@ deps:
 	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y $$missing; \
 	fi
+	@python3 -c 'import h5py, numpy' 2>/dev/null || pip install --quiet h5py numpy \
+	  || pip install --quiet --break-system-packages h5py numpy
 
 clean:
 	rm -rf .build

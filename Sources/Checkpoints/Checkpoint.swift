@@ -23,11 +23,20 @@ public struct RunPosition: Hashable, Sendable, Codable {
 
 /// A training checkpoint (DESIGN.md §6): groups `generator`, `generator_ema`, `discriminator`
 /// with PyTorch `state_dict` keys, `optimizer/<net>/exp_avg|exp_avg_sq`, and root attributes
-/// for the position, seed, world size at save, the resolved configuration (JSON) and the
-/// format. Written by rank 0 to a temporary file, fsynced, renamed, directory fsynced.
+/// for the position, seed, world size at save, the resolved configuration (JSON), the format
+/// and a `checksum` of all of it (`ContentDigest`). Written by rank 0 to a temporary file,
+/// fsynced, renamed, directory fsynced: after a crash at any moment the directory holds the
+/// previous checkpoints intact and at most a `.checkpoint-*.partial-*` file, which readers
+/// never consider and the next save removes.
 public enum Checkpoint {
     public static let formatName = "sparnet-dist/checkpoint"
-    public static let version: Int64 = 1
+    /// 2: with the root `checksum` attribute.
+    public static let version: Int64 = 2
+
+    /// Test hook: when this environment variable holds a number of seconds, `save` flushes the
+    /// half-written temporary file (networks written, optimizers not) and sleeps that long
+    /// before finishing, so a test can kill the process in the middle of a checkpoint write.
+    public static let testPauseVariable = "SPARNET_TEST_PAUSE_IN_CHECKPOINT_WRITE"
 
     /// The networks and optimizers one checkpoint holds.
     public struct Contents {
@@ -63,6 +72,7 @@ public enum Checkpoint {
             for (name, memory) in contents.networks {
                 try StateFile.write(memory, to: try file.createGroup(name))
             }
+            try pauseForTests(file: file, path: temporary)
             for (name, optimizer, layout) in contents.optimizers {
                 try StateFile.write(optimizer, layout: layout, to: try file.createGroup("optimizer/\(name)"))
             }
@@ -75,6 +85,7 @@ public enum Checkpoint {
             try file.setAttribute("seed", to: Int64(bitPattern: seed))
             try file.setAttribute("world_size", to: Int64(worldSize))
             try file.setAttribute("config", to: configurationJSON)
+            try file.setAttribute(checksumAttribute, to: Int64(bitPattern: try ContentDigest.of(file, excluding: checksumAttribute)))
             try file.close()
             try durablyRename(temporary, to: path)
         } catch {
@@ -102,7 +113,7 @@ public enum Checkpoint {
             do {
                 try memory.loadState(try StateFile.read(try file.group(name)))
             } catch let error as StateMismatchError {
-                throw HDF5Error(file: path, object: "/\(name)", error.description)
+                throw HDF5Error(file: path, object: "/\(name)", "does not fit this run's network: " + error.summary())
             }
         }
 
@@ -112,7 +123,9 @@ public enum Checkpoint {
         }
     }
 
-    /// Opens `path` and checks it is a complete checkpoint of this format.
+    /// Opens `path` and checks it is a complete, undamaged checkpoint of this format: its
+    /// format and version, and its content against the stored checksum (this reads the whole
+    /// file once).
     public static func load(_ path: String) throws -> Loaded {
         let file = try HDF5File(path: path)
         let format = (try? file.stringAttribute("format")) ?? "(none)"
@@ -122,6 +135,16 @@ public enum Checkpoint {
         let fileVersion = try file.int64Attribute("version")
         guard fileVersion == version else {
             throw HDF5Error(file: path, "checkpoint version \(fileVersion), this build reads \(version)")
+        }
+        let stored = try file.int64Attribute(checksumAttribute)
+        let actual: UInt64
+        do {
+            actual = try ContentDigest.of(file, excluding: checksumAttribute)
+        } catch {
+            throw HDF5Error(file: path, "damaged checkpoint: cannot read it through (\(error))")
+        }
+        guard UInt64(bitPattern: stored) == actual else {
+            throw HDF5Error(file: path, "damaged checkpoint: its content does not match the checksum written with it")
         }
         let position = RunPosition(step: Int(try file.int64Attribute("step")), epoch: Int(try file.int64Attribute("epoch")),
                                    position: Int(try file.int64Attribute("position")))
@@ -152,10 +175,21 @@ public enum Checkpoint {
         try Array((name + "\n").utf8).withUnsafeBytes { try writeDurably($0, to: directory + "/latest") }
     }
 
+    private static let checksumAttribute = "checksum"
+
+    /// Deletes all but the newest `keep` checkpoints, and the temporary files of writes that
+    /// never finished (a crashed or killed writer; only rank 0 writes into a run directory).
     private static func prune(_ directory: String, keep: Int) throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".h5") }
-            .sorted(by: >)
-        for name in names.dropFirst(keep) { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+        let all = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let names = all.filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".h5") }.sorted(by: >)
+        let abandoned = all.filter { ($0.hasPrefix(".checkpoint-") || $0.hasPrefix(".latest.")) && $0.contains(".partial-") }
+        for name in names.dropFirst(keep) + abandoned { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
+    }
+
+    private static func pauseForTests(file: HDF5File, path: String) throws {
+        guard let text = ProcessInfo.processInfo.environment[testPauseVariable], let seconds = Double(text), seconds > 0 else { return }
+        try file.flush()
+        FileHandle.standardError.write(Data("\(testPauseVariable): pausing \(seconds) s in the write of \(path)\n".utf8))
+        Thread.sleep(forTimeInterval: seconds)
     }
 }

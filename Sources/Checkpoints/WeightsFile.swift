@@ -55,10 +55,13 @@ public enum WeightsFile {
     }
 
     /// Reads a weights file written by `export` (or converted from the authors' `.pth` files
-    /// with Tools/convert_pth.py), checking its format.
+    /// with Tools/convert_weights.py), checking its format.
     public static func load(_ path: String) throws -> Contents {
         let file = try HDF5File(path: path)
         let format = (try? file.stringAttribute("format")) ?? "(none)"
+        guard format != Checkpoint.formatName else {
+            throw HDF5Error(file: path, "a training checkpoint, not a weights file: export its generator first with `sparnet-dist export --checkpoint \(path) --out weights.h5`")
+        }
         guard format == formatName else {
             throw HDF5Error(file: path, "not a weights file (format \(format), expected \(formatName))")
         }

@@ -17,6 +17,9 @@ public final class Enhancer {
     /// Loads `weights` (an export of this tool, or converted reference weights).
     public init(weights path: String) throws {
         let contents = try WeightsFile.load(path)
+        guard contents.model == "sparnet" || contents.model == "sparnethd" else {
+            throw WeightsError("\(path): holds \(contents.model) weights, not a SPARNet or SPARNetHD generator (a VGG19 file serves train.vgg_weights)")
+        }
         do {
             configuration = try RunConfiguration(yaml: contents.configurationJSON, file: path)
         } catch {
@@ -27,7 +30,7 @@ public final class Enhancer {
         do {
             try network.memory.loadState(contents.tensors)
         } catch let error as StateMismatchError {
-            throw WeightsError("\(path): the weights do not fit the \(configuration.model.rawValue) generator its config describes:\n\(error)")
+            throw WeightsError("\(path): the weights do not fit the \(configuration.model.rawValue) generator its config describes:\n  \(error.summary())")
         }
         lowResolutionSize = configuration.model == .sparnet && configuration.data.degrade == nil
             ? architecture.inputSize / configuration.data.scaleFactor : nil

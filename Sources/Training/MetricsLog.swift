@@ -4,10 +4,24 @@ import Foundation
 final class MetricsLog {
     private let handle: FileHandle
 
-    init(directory: String) throws {
+    /// Opens the log for appending; with `keepingStepsUpTo` (a resumed run) first drops every
+    /// line of a later step, which a crash after the last checkpoint left behind.
+    init(directory: String, keepingStepsUpTo lastKept: Int? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/metrics.jsonl"
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if let lastKept, let data = FileManager.default.contents(atPath: path) {
+            let lines = data.split(separator: 0x0A)
+            let kept = lines.filter { line in
+                let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+                return (object?["step"] as? Int).map { $0 <= lastKept } ?? false
+            }
+            if kept.count != lines.count {
+                var text = Data()
+                for line in kept { text.append(contentsOf: line); text.append(0x0A) }
+                try text.write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
+        }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw TrainingError("\(path): cannot open for appending")
         }

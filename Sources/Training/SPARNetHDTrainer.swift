@@ -95,8 +95,8 @@ public final class SPARNetHDTrainer {
             communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
         }
         // netH starts as a copy of netG (the reference's deepcopy).
-        averageGenerator.memory.parameters.buffer.update(fromContentsOf: generator.memory.parameters.buffer)
-        averageGenerator.memory.buffers.buffer.update(fromContentsOf: generator.memory.buffers.buffer)
+        _ = averageGenerator.memory.parameters.buffer.update(fromContentsOf: generator.memory.parameters.buffer)
+        _ = averageGenerator.memory.buffers.buffer.update(fromContentsOf: generator.memory.buffers.buffer)
     }
 
     deinit { totals.deallocate() }

@@ -105,13 +105,19 @@ final class SPARNetHDStepRunner: StepRunner {
             }
             vggState = try WeightsFile.load(path).tensors
         }
-        trainer = try SPARNetHDTrainer(generator: configuration.generator.architecture, discriminator: discriminator,
-                                       batchPerRank: batch, generatorLearningRate: Float(train.generatorLearningRate),
-                                       discriminatorLearningRate: Float(train.discriminatorLearningRate),
-                                       betas: (Float(train.beta1), Float(train.beta2)), weights: train.lossWeights,
-                                       emaDecay: Float(train.emaDecay ?? 0.999), vggState: vggState,
-                                       bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
-                                       communicator: communicator, seed: UInt64(train.seed))
+        do {
+            trainer = try SPARNetHDTrainer(generator: configuration.generator.architecture, discriminator: discriminator,
+                                           batchPerRank: batch, generatorLearningRate: Float(train.generatorLearningRate),
+                                           discriminatorLearningRate: Float(train.discriminatorLearningRate),
+                                           betas: (Float(train.beta1), Float(train.beta2)), weights: train.lossWeights,
+                                           emaDecay: Float(train.emaDecay ?? 0.999), vggState: vggState,
+                                           bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
+                                           communicator: communicator, seed: UInt64(train.seed))
+        } catch let error as StateMismatchError {
+            // Only the VGG19 state is loaded from a file here.
+            throw ConfigurationError(key: "train.vgg_weights",
+                                     message: "\(train.vggWeights ?? ""): not the VGG19 weights the perceptual loss needs:\n  \(error.summary())")
+        }
     }
 
     func step(microBatches: Int,

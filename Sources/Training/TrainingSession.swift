@@ -96,7 +96,15 @@ public final class TrainingSession {
         trainer = runner
 
         var startStep = 0
-        if let checkpoint = try Self.checkpoint(for: resume, in: runDirectory, log: log) {
+        let resumed = try Self.checkpoint(for: resume, in: runDirectory, log: log)
+        if resume == .none, rank == 0, let existing = Self.checkpointNames(in: runDirectory).first {
+            throw TrainingError("the run directory \(runDirectory) already holds checkpoints (\(existing)); continue it with --resume auto, or choose another --run-dir")
+        }
+        // Every rank reads the checkpoint itself: all must have found the same one.
+        try Self.agree(on: [("checkpoint to resume from", resumed.map { "\($0.path) at step \($0.position.step)" } ?? "none")],
+                       communicator: communicator)
+        if let checkpoint = resumed {
+            try Self.checkCompatible(checkpoint, with: configuration, order: order)
             try runner.restore(from: checkpoint)
             startStep = checkpoint.position.step
             if checkpoint.worldSize != world {
@@ -126,7 +134,9 @@ public final class TrainingSession {
             let floats = rank == 0 ? microStepBatch * sampleFloatCount : 0
             coordinatorBatch = (.allocate(capacity: max(floats, 1)), .allocate(capacity: max(floats, 1)))
         }
-        metrics = rank == 0 ? try MetricsLog(directory: runDirectory) : nil
+        // Resuming drops what the log holds past the checkpoint (steps a crash lost), so the
+        // log reads as one run.
+        metrics = rank == 0 ? try MetricsLog(directory: runDirectory, keepingStepsUpTo: resumed.map { $0.position.step }) : nil
         if rank == 0 {
             try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
             try configuration.resolvedYAML().write(toFile: runDirectory + "/config.yaml", atomically: true, encoding: .utf8)
@@ -179,7 +189,8 @@ public final class TrainingSession {
                     throw TrainingError("step \(step): non-finite loss or gradient (\(seen); train.on_nonfinite: stop); the last checkpoint is intact")
                 }
             }
-            let location = order.location(ofStep: step * train.gradientAccumulation)
+            // The epoch of the samples this step took (its first micro-batch's).
+            let location = order.location(ofStep: (step - 1) * train.gradientAccumulation)
             if step % configuration.log.everySteps == 0 || step == lastStep, communicator.isCoordinator {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - windowStart) / 1e9
                 let imagesPerSecond = imagesPerStep * Double(windowSteps) / elapsed
@@ -246,8 +257,51 @@ public final class TrainingSession {
         case .path(let path): return try Checkpoint.load(path)
         case .auto:
             let newest = Checkpoint.newest(in: directory) { log("warning: \($0)") }
-            if newest == nil { log("no checkpoint in \(directory): starting from scratch") }
+            if newest == nil {
+                let names = checkpointNames(in: directory)
+                guard names.isEmpty else {
+                    throw TrainingError("--resume auto: none of the \(names.count) checkpoint(s) in \(directory) is usable (see the warnings); move them away to start from scratch")
+                }
+                log("no checkpoint in \(directory): starting from scratch")
+            }
             return newest
+        }
+    }
+
+    /// The checkpoint file names in `directory`, newest first.
+    private static func checkpointNames(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".h5") }.sorted(by: >)
+    }
+
+    /// Refuses a checkpoint this configuration cannot continue exactly: another model or
+    /// architecture, or another sample sequence (global batch, accumulation, seed). Learning
+    /// rates, loss weights, `max_steps` and the world size may change.
+    private static func checkCompatible(_ checkpoint: Checkpoint.Loaded, with configuration: RunConfiguration,
+                                        order: EpochOrder) throws {
+        let saved: RunConfiguration
+        do {
+            saved = try RunConfiguration(yaml: checkpoint.configurationJSON)
+        } catch {
+            throw TrainingError("\(checkpoint.path): its stored configuration does not decode: \(error)")
+        }
+        let train = configuration.train
+        let pairs: [(key: String, saved: String, current: String)] = [
+            ("model", checkpoint.model, configuration.model.rawValue),
+            ("generator", "\(saved.generator.architecture)", "\(configuration.generator.architecture)"),
+            ("discriminator", "\(saved.discriminatorArchitecture.map { "\($0)" } ?? "none")",
+             "\(configuration.discriminatorArchitecture.map { "\($0)" } ?? "none")"),
+            ("train.batch_size", "\(saved.train.batchSize)", "\(train.batchSize)"),
+            ("train.gradient_accumulation", "\(saved.train.gradientAccumulation)", "\(train.gradientAccumulation)"),
+            ("train.seed", "\(checkpoint.seed)", "\(train.seed)"),
+        ]
+        for (key, savedValue, current) in pairs where savedValue != current {
+            throw TrainingError("\(checkpoint.path) cannot be resumed with this configuration: it was saved with \(key) \(savedValue), this run has \(current); resume with the saved value")
+        }
+        let position = checkpoint.position
+        let expected = order.location(ofStep: position.step * train.gradientAccumulation)
+        guard expected == EpochLocation(epoch: position.epoch, position: position.position) else {
+            throw TrainingError("\(checkpoint.path): step \(position.step) was saved at epoch \(position.epoch) position \(position.position), but this dataset (\(order.count) samples) puts it at \(expected); resume with the same training data")
         }
     }
 

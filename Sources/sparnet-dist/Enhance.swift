@@ -30,11 +30,25 @@ struct Enhance: ParsableCommand {
         if isDirectory.boolValue {
             let files = try imageFiles(in: input)
             guard !files.isEmpty else { throw ValidationError("--input \(input) holds no PNG or JPEG image") }
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             jobs = files.map { ($0, output + "/" + (($0 as NSString).lastPathComponent as NSString).deletingPathExtension + ".png") }
+            var sources: [String: String] = [:]
+            for job in jobs {
+                if let other = sources.updateValue(job.source, forKey: job.destination) {
+                    throw ValidationError("\(other) and \(job.source) would both be written to \(job.destination)")
+                }
+            }
         } else {
             jobs = [(input, output)]
         }
+        var outputIsDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &outputIsDirectory), outputIsDirectory.boolValue != isDirectory.boolValue {
+            throw ValidationError("--output \(output) is \(outputIsDirectory.boolValue ? "a folder" : "a file"); a \(isDirectory.boolValue ? "folder" : "file") input needs \(isDirectory.boolValue ? "a folder" : "a file")")
+        }
+        // Every input must decode before anything is written: a bad image fails the command
+        // with the outputs (and any earlier results under those names) untouched.
+        for job in jobs { _ = try RGBImage(contentsOfFile: job.source) }
+        if isDirectory.boolValue { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) }
+        if let attention { try FileManager.default.createDirectory(atPath: attention, withIntermediateDirectories: true) }
         let progress = ProgressLine("enhance", total: jobs.count)
         for (index, job) in jobs.enumerated() {
             let face = try RGBImage(contentsOfFile: job.source)
@@ -44,7 +58,6 @@ struct Enhance: ParsableCommand {
             let stem = (job.destination as NSString).deletingPathExtension
             if saveInput { try modelInput.write(to: stem + "-input.png", as: .png) }
             if let attention {
-                try FileManager.default.createDirectory(atPath: attention, withIntermediateDirectories: true)
                 let name = ((job.destination as NSString).lastPathComponent as NSString).deletingPathExtension
                 for (block, map) in enhancer.attentionMaps() {
                     try map.write(to: "\(attention)/\(name)-\(block).png", as: .png)

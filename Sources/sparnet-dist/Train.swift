@@ -22,7 +22,10 @@ struct Train: ParsableCommand {
     @Option(help: "Training shards (glob), replacing data.train.") var data: String?
     @Option(help: "Run directory: checkpoints, metrics.jsonl, config.yaml.") var runDir = "runs/latest"
     @Option(help: "Stop after this many steps in total (train.max_steps).") var steps: Int?
-    @Option(help: "auto: the newest valid checkpoint in the run directory; or a checkpoint file.")
+    @Option(help: """
+        auto: the newest valid checkpoint in the run directory (partial or damaged files are skipped \
+        with a warning); or a checkpoint file. Without it the run directory must hold no checkpoint.
+        """)
     var resume: String?
     @Option(name: .customLong("set"), help: "Override a configuration key, e.g. --set train.batch_size=32.")
     var overrides: [String] = []

@@ -25,6 +25,7 @@ import TestSupport
         return (network, adam)
     }
 
+    @discardableResult
     static func save(_ network: SPARNet, _ adam: Adam, step: Int, to directory: String, keep: Int = 3) throws -> String {
         try Checkpoint.save(.init(networks: [("generator", network.memory)],
                                   optimizers: [("generator", adam, network.memory.parameterLayout)]),
@@ -80,7 +81,7 @@ import TestSupport
         // Another architecture: the error names the file and lists the missing keys.
         let other = try SPARNet(.tiny, batch: 1)
         #expect { try Checkpoint.load(path).restore("generator", into: other.memory) } throws: { error in
-            "\(error)".contains(path) && "\(error)".contains("missing keys")
+            "\(error)".contains(path) && "\(error)".contains("missing key")
         }
         // Truncated to half its size.
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -93,5 +94,59 @@ import TestSupport
         #expect { _ = try Checkpoint.load(Fixtures.path("adam_A.h5")) } throws: { error in
             "\(error)".contains("not a checkpoint")
         }
+    }
+
+    @Test func aChangedValueOrAttributeIsDetectedByTheChecksum() throws {
+        let directory = Fixtures.temporaryDirectory("checkpoint-checksum")
+        let (network, adam) = try Self.trainedNetwork(seed: 5)
+        let path = try Self.save(network, adam, step: 7, to: directory)
+        _ = try Checkpoint.load(path)
+        let key = "generator/encoder.1.conv1.conv2d.weight"
+
+        // One element one ulp off: a stray write HDF5 itself would never notice.
+        let tensorChanged = directory + "/tensor.h5"
+        try FileManager.default.copyItem(atPath: path, toPath: tensorChanged)
+        do {
+            let file = try HDF5File(path: tensorChanged, mode: .readWrite)
+            let dataset = try file.dataset(key)
+            var values = try dataset.read(Float.self).values
+            values[3] = values[3].nextUp
+            try dataset.write(values)
+            try file.close()
+        }
+        // The step attribute rewritten: the run would resume at the wrong place.
+        let attributeChanged = directory + "/attribute.h5"
+        try FileManager.default.copyItem(atPath: path, toPath: attributeChanged)
+        do {
+            let file = try HDF5File(path: attributeChanged, mode: .readWrite)
+            try file.setAttribute("step", to: Int64(8))
+            try file.close()
+        }
+        // An extra tensor added.
+        let tensorAdded = directory + "/added.h5"
+        try FileManager.default.copyItem(atPath: path, toPath: tensorAdded)
+        do {
+            let file = try HDF5File(path: tensorAdded, mode: .readWrite)
+            let values = try file.dataset(key).read(Float.self)
+            try file.writeDataset(key + "_moved", values: values.values, shape: values.shape)
+            try file.close()
+        }
+        for damaged in [tensorChanged, attributeChanged, tensorAdded] {
+            #expect { _ = try Checkpoint.load(damaged) } throws: { error in
+                "\(error)".contains(damaged) && "\(error)".contains("damaged checkpoint")
+            }
+        }
+    }
+
+    @Test func aSaveRemovesTheTemporariesOfWritesThatNeverFinished() throws {
+        let directory = Fixtures.temporaryDirectory("checkpoint-abandoned")
+        let (network, adam) = try Self.trainedNetwork(seed: 6)
+        try Self.save(network, adam, step: 1, to: directory)
+        let abandoned = [".checkpoint-00000002.h5.partial-99-1", ".latest.partial-99-2"]
+        for name in abandoned { try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory + "/" + name)) }
+        #expect(Checkpoint.newest(in: directory) { Issue.record("unexpected warning \($0)") }?.position.step == 1)
+        try Self.save(network, adam, step: 2, to: directory)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(names == ["checkpoint-00000001.h5", "checkpoint-00000002.h5", "latest"])
     }
 }
