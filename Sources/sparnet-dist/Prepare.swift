@@ -121,8 +121,9 @@ struct Prepare: ParsableCommand {
         // One image is written as it is (a face to enhance), not framed.
         let grid = shown == 1 ? images[0] : makeImageGrid(rows: rows, padding: 4)
         try grid.write(to: out, as: ImageEncoding(pathExtensionOf: out)!)
-        print("wrote \(out): the first \(shown) of \(dataset.manifest) as a \(columns)×\(rows.count) grid "
-              + "of \(grid.width)×\(grid.height) pixels")
+        print(shown == 1 ? "wrote \(out): the first image of \(dataset.manifest)"
+              : "wrote \(out): the first \(shown) of \(dataset.manifest) as a \(columns)×\(rows.count) grid "
+                + "of \(grid.width)×\(grid.height) pixels")
     }
 
     private var workerThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
