@@ -54,6 +54,12 @@ public final class EventFileWriter {
                         values: images.map { .image($0.tag, $0.image) }))
     }
 
+    /// Appends a session-start event at `step`, the first step this run will log: TensorBoard
+    /// then drops what an earlier, interrupted run logged at that step and after.
+    public func addSessionStart(step: Int, time: Date = Date()) throws {
+        try write(Event(wallTime: time.timeIntervalSince1970, step: Int64(step), sessionStatus: .start))
+    }
+
     /// Forces written events to the disk.
     public func flush() throws {
         try handle.synchronize()

@@ -18,10 +18,12 @@ final class RunLog {
     private let metrics: MetricsLog
     private let events: EventFileWriter?
 
-    init(directory: String, tensorboard: Bool) throws {
+    /// - Parameter startStep: the step the run starts (or resumes) from.
+    init(directory: String, tensorboard: Bool, startStep: Int) throws {
         self.directory = directory
         metrics = try MetricsLog(directory: directory)
         events = tensorboard ? try EventFileWriter(directory: directory) : nil
+        try events?.addSessionStart(step: startStep + 1)
     }
 
     /// The event file being written, if any.

@@ -97,7 +97,8 @@ public final class TrainingSession {
         loader = try BatchLoader(dataset: dataset, transform: transform, order: order, rank: rank, worldSize: world,
                                  globalBatch: train.batchSize, startStep: startStep * train.gradientAccumulation,
                                  workers: configuration.data.workers, queueDepth: 2)
-        runLog = rank == 0 ? try RunLog(directory: runDirectory, tensorboard: configuration.log.tensorboard) : nil
+        runLog = rank == 0 ? try RunLog(directory: runDirectory, tensorboard: configuration.log.tensorboard,
+                                              startStep: startStep) : nil
         if rank == 0 {
             try configuration.resolvedYAML().write(toFile: runDirectory + "/config.yaml", atomically: true, encoding: .utf8)
         }

@@ -54,7 +54,7 @@ import TestSupport
                          "checkpoint-00000008.h5 (step 8, epoch 0, saved on 1 rank(s))",
                          "checkpoint-00000012.h5 (step 12, epoch 0, saved on 1 rank(s))",
                          "2 in samples/, newest samples/step-00000012.png",
-                         "(9 events: 6 of scalars, 2 of images)", "loss plot               \(run.runDirectory)/loss.svg"] {
+                         "(10 events: 6 of scalars, 2 of images)", "loss plot               \(run.runDirectory)/loss.svg"] {
             #expect(output.contains(fragment), "\(fragment): \(output)")
         }
 

@@ -12,6 +12,7 @@ import Testing
         #expect(Event(fileVersionAt: 1_700_000_000.5).encoded() == Golden.fileVersionEvent)
         #expect(Self.scalars.encoded() == Golden.scalarEvent)   // a zero scalar is still written (oneof)
         #expect(Self.image.encoded() == Golden.imageEvent)      // step 300: a two-byte varint
+        #expect(Event(wallTime: 1_700_000_003, step: 401, sessionStatus: .start).encoded() == Golden.sessionStartEvent)
     }
 
     @Test func decodingProtobufsEncodingGivesTheEvents() throws {
@@ -19,6 +20,7 @@ import Testing
         #expect(version.fileVersion == "brain.Event:2" && version.wallTime == 1_700_000_000.5 && version.step == 0)
         #expect(try Event(decoding: Golden.scalarEvent) == Self.scalars)
         #expect(try Event(decoding: Golden.imageEvent) == Self.image)
+        #expect(try Event(decoding: Golden.sessionStartEvent) == Event(wallTime: 1_700_000_003, step: 401, sessionStatus: .start))
     }
 
     @Test func largeAndNegativeStepsRoundTrip() throws {

@@ -45,6 +45,7 @@ import TestSupport
         #expect(result.output.contains("TensorBoard events: \(files[0])"), "\(result)")
         let events = try EventFileReader.events(atPath: files[0])   // checks both CRCs of every record
         #expect(events.first?.fileVersion == "brain.Event:2")
+        #expect(events.dropFirst().first == Event(wallTime: events[1].wallTime, step: 1, sessionStatus: .start))
 
         // One event of scalars per logged step, with the values metrics.jsonl holds.
         let metrics = try String(contentsOfFile: directory + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
@@ -133,5 +134,47 @@ import TestSupport
             }
         }
         print("tensorboard EventAccumulator: scalars \(scalars.keys.sorted()), images \(images.keys.sorted())")
+    }
+
+    /// A run interrupted after logging steps its last checkpoint does not hold, then resumed:
+    /// the new event file starts with a session start at the first step to come, so TensorBoard
+    /// shows each step once, with the resumed run's values.
+    @Test(.enabled(if: python != nil, "the tensorboard Python package is not importable by python3 on PATH"))
+    func aResumedRunShowsEachStepOnceInTensorBoard() throws {
+        let directory = Fixtures.temporaryDirectory("events-resume")
+        let config = Fixtures.repositoryRoot.appendingPathComponent("Configs/debug.yaml").path
+        let data = directory + "/faces.h5"
+        #expect(try Command.run(Command.sparnetDist, ["prepare", "--synthetic", "16", "--size", "32", "--out", data]).status == 0)
+        let common = ["train", "--config", config, "--data", data, "--run-dir", directory + "/run", "--debug", "--steps", "4",
+                      "--set", "log.tensorboard=true", "--set", "checkpoint.every_steps=2", "--set", "checkpoint.keep=3",
+                      "--set", "train.seed=7"]
+        #expect(try Command.run(Command.sparnetDist, common).status == 0)
+        // As if the run had died after logging steps 3 and 4 but before checkpoint 4 was written.
+        try FileManager.default.removeItem(atPath: directory + "/run/checkpoint-00000004.h5")
+        let metrics = directory + "/run/metrics.jsonl"
+        try FileManager.default.removeItem(atPath: metrics)   // to hold the resumed run's records only
+        Thread.sleep(forTimeInterval: 1.1)    // a new second: a new event file name (a clash is also handled)
+        let resumed = try Command.run(Command.sparnetDist, common + ["--resume", "auto"])
+        #expect(resumed.status == 0 && resumed.output.contains("at step 2"), "\(resumed)")
+
+        let files = EventFileReader.eventFiles(in: directory + "/run")
+        try #require(files.count == 2, "\(files)")
+        let second = try EventFileReader.events(atPath: files[1])
+        #expect(second[1].sessionStatus == .start && second[1].step == 3)
+        let script = """
+            import json, sys
+            from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+            accumulator = EventAccumulator(sys.argv[1], size_guidance={"scalars": 0})
+            accumulator.Reload()
+            print(json.dumps([[e.step, e.value] for e in accumulator.Scalars("loss/pixel")]))
+            """
+        let read = try Command.run(Self.python!, ["-c", script, directory + "/run"], timeout: 120)
+        try #require(read.status == 0, "\(read)")
+        let rows = try JSONSerialization.jsonObject(with: Data(read.output.split(separator: "\n").last!.utf8)) as! [[Double]]
+        #expect(rows.map { Int($0[0]) } == [1, 2, 3, 4], "\(rows)")
+        let resumedLosses = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n").map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["loss_pixel"] as! Double
+        }
+        #expect(rows.suffix(2).map { Float($0[1]) } == resumedLosses.map(Float.init), "steps 3 and 4 are the resumed run's")
     }
 }
