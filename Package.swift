@@ -38,7 +38,9 @@ let package = Package(
         .target(name: "Checkpoints", dependencies: ["Tensors", "Networks", "Optimizers", "HDF5", "DurableFiles"]),
         .target(name: "Datasets", dependencies: ["Tensors", "HDF5", "Imaging", "DurableFiles"]),
         .target(name: "Training", dependencies: ["Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Configuration",
-                                                "Datasets", "Checkpoints"]),
+                                                "Datasets", "Checkpoints", "Imaging", "TensorBoard"]),
+        // TensorBoard event files (TFRecord framing, hand-encoded Event/Summary protobufs), written and read back.
+        .target(name: "TensorBoard"),
         // setjmp/longjmp error handling for libpng and libjpeg, which Swift cannot do.
         .target(name: "CImageCodecsShim", dependencies: ["CImageCodecs"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "CImageCodecsShim", "DurableFiles"]),
@@ -52,7 +54,7 @@ let package = Package(
         .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5", "Imaging"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
             "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Datasets", "Verification",
-            "Configuration", "Checkpoints", "Inference", "Imaging", "Training",
+            "Configuration", "Checkpoints", "Inference", "Imaging", "Training", "TensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -72,5 +74,6 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),
         .testTarget(name: "PipelineTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "Imaging", "TestSupport"]),
     ]
 )

@@ -23,6 +23,8 @@ ranks=$(awk '!/^[[:space:]]*(#|$)/ { n = 1; for (i = 2; i <= NF; i++) if ($i ~ /
 options=()
 [ "$(id -u)" = 0 ] && options+=(--allow-run-as-root)
 export HDF5_USE_FILE_LOCKING=${HDF5_USE_FILE_LOCKING:-FALSE}
-exec mpirun -n "$ranks" --hostfile "$hostfile" "${options[@]}" \
-  -x HDF5_USE_FILE_LOCKING -x OPENBLAS_CORETYPE \
-  "$binary" train --config "$config" "$@"
+# Forward only the variables that are set (mpirun warns about the others).
+for variable in HDF5_USE_FILE_LOCKING OPENBLAS_CORETYPE; do
+  if [ -n "${!variable+set}" ]; then options+=(-x "$variable"); fi
+done
+exec mpirun -n "$ranks" --hostfile "$hostfile" "${options[@]}" "$binary" train --config "$config" "$@"

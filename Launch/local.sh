@@ -28,5 +28,8 @@ if [ "$ranks" -gt "$cores" ]; then
 else
   options+=(--map-by "slot:PE=$((cores / ranks))" --bind-to core)
 fi
-exec mpirun -n "$ranks" "${options[@]}" -x OPENBLAS_CORETYPE -x HDF5_USE_FILE_LOCKING \
-  "$binary" train --config "$config" "$@"
+# Forward only the variables that are set (mpirun warns about the others).
+for variable in OPENBLAS_CORETYPE HDF5_USE_FILE_LOCKING; do
+  if [ -n "${!variable+set}" ]; then options+=(-x "$variable"); fi
+done
+exec mpirun -n "$ranks" "${options[@]}" "$binary" train --config "$config" "$@"

@@ -9,7 +9,11 @@ extension RunConfiguration {
         guard let yamlPath else { return try RunConfiguration(yaml: "", overrides: overrides) }
         let text: String
         do { text = try String(contentsOfFile: yamlPath, encoding: .utf8) } catch {
-            throw ConfigurationError(key: "", message: "cannot read the configuration file (\(firstLine(of: error)))", origin: .file(yamlPath))
+            var isDirectory: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: yamlPath, isDirectory: &isDirectory) ? "no such file"
+                : isDirectory.boolValue ? "a directory" : !FileManager.default.isReadableFile(atPath: yamlPath) ? "permission denied"
+                : "not UTF-8 text"
+            throw ConfigurationError(key: "", message: "cannot read the configuration file (\(reason))", origin: .file(yamlPath))
         }
         return try RunConfiguration(yaml: text, overrides: overrides, file: yamlPath)
     }

@@ -60,44 +60,18 @@ public final class Enhancer {
         return image(from: network.output)
     }
 
-    /// The attention maps of the last `enhance`, by block key, as gray-level images (map
-    /// values 0…1 → 0…255; 3D attention is averaged over channels).
+    /// The attention maps of the last `enhance`, by block key, as heat maps (map values
+    /// 0…1 → levels 0…255; 3D attention is averaged over channels).
     public func attentionMaps() -> [(block: String, image: RGBImage)] {
         network.attentionMaps.map { block, map in
-            let values = network.memory.activations[map.slot]
-            let plane = map.plane
-            let image = RGBImage(width: map.width, height: map.height) { pixels in
-                for i in 0..<plane {
-                    var sum: Float = 0
-                    for c in 0..<map.channels { sum += values[c * plane + i] }
-                    let level = UInt8(max(0, min(255, (sum / Float(map.channels) * 255).rounded())))
-                    let (r, g, b) = heat(level)
-                    (pixels[i * 3], pixels[i * 3 + 1], pixels[i * 3 + 2]) = (r, g, b)
-                }
-            }
-            return (block, image)
+            (block, RGBImage(heatMapOf: network.memory.activations.pointer(map.slot), channels: map.channels, width: map.width, height: map.height))
         }
     }
 
     /// A (1, 3, H, W) map in [−1, 1] as an 8-bit image ((x + 1)·127.5, rounded, clipped).
     private func image(from map: FeatureMap) -> RGBImage {
-        let values = network.memory.activations[map.slot]
-        let plane = map.plane
-        return RGBImage(width: map.width, height: map.height) { pixels in
-            for i in 0..<plane {
-                for c in 0..<3 {
-                    pixels[i * 3 + c] = UInt8(max(0, min(255, ((values[c * plane + i] + 1) * 127.5).rounded())))
-                }
-            }
-        }
+        RGBImage(normalizedPlanes: network.memory.activations.pointer(map.slot), width: map.width, height: map.height)
     }
-}
-
-/// A jet-like heat map: blue (0) → cyan → yellow → red (255), as attention figures show it.
-func heat(_ level: UInt8) -> (UInt8, UInt8, UInt8) {
-    let t = Double(level) / 255
-    func channel(_ center: Double) -> UInt8 { UInt8(max(0, min(1, 1.5 - abs(4 * t - center))) * 255) }
-    return (channel(3), channel(2), channel(1))
 }
 
 /// Weights that cannot serve this model.

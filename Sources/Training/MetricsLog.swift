@@ -31,12 +31,14 @@ final class MetricsLog {
 
     deinit { try? handle.close() }
 
-    func append(step: Int, epoch: Int, terms: [(name: String, value: Double)], imagesPerSecond: Double,
+    func append(step: Int, epoch: Int, terms: [(name: String, value: Double)],
+                learningRates: [(name: String, value: Double)], imagesPerSecond: Double,
                 dataWaitFraction: Double, communicationWaitFraction: Double) throws {
         var object: [String: Any] = ["step": step, "epoch": epoch, "images_per_s": imagesPerSecond,
                                      "data_wait": dataWaitFraction, "communication_wait": communicationWaitFraction,
                                      "time": Date().timeIntervalSince1970]
         for (name, value) in terms { object["loss_" + name] = value.isFinite ? value : nil }
+        for (name, value) in learningRates { object["learning_rate_" + name] = value }
         var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         data.append(0x0A)
         handle.write(data)

@@ -1,6 +1,7 @@
 import Checkpoints
 import Collectives
 import Configuration
+import Imaging
 import Networks
 import Optimizers
 import Tensors
@@ -34,6 +35,37 @@ protocol StepRunner: AnyObject {
     func parameterHash() -> UInt64
     /// Where the last step's forward first produced a non-finite value, if it did.
     func firstNonfiniteActivation() -> String?
+    /// The learning rate of each optimizer, by network name.
+    var learningRates: [(name: String, value: Double)] { get }
+    /// The generator; after a step its input, output and attention maps hold this rank's last
+    /// micro-batch.
+    var generator: SPARNet { get }
+    /// The high-resolution targets (N, 3, H, W) of the last micro-batch.
+    var target: Arena { get }
+}
+
+extension StepRunner {
+    /// Sample `index` of this rank's last micro-batch as 8-bit images: the generator's input
+    /// (LR-up), its output (SR) and the target (HR).
+    func sampleImages(_ index: Int) -> (input: RGBImage, output: RGBImage, target: RGBImage) {
+        let network = generator, memory = generator.memory
+        precondition(index < network.batch, "sampleImages: sample \(index) of a batch of \(network.batch)")
+        func image(_ base: UnsafePointer<Float>, _ map: FeatureMap) -> RGBImage {
+            RGBImage(normalizedPlanes: base + index * map.channels * map.plane, width: map.width, height: map.height)
+        }
+        return (image(memory.activations.pointer(network.input.slot), network.input),
+                image(memory.activations.pointer(network.output.slot), network.output),
+                image(target.base, network.output))
+    }
+
+    /// The attention map of every Face Attention Unit for sample `index` of the last
+    /// micro-batch, by block key, as heat maps.
+    func attentionImages(_ index: Int) -> [(block: String, image: RGBImage)] {
+        generator.attentionMaps.map { block, map in
+            (block, RGBImage(heatMapOf: generator.memory.activations.pointer(map.slot) + index * map.channels * map.plane,
+                             channels: map.channels, width: map.width, height: map.height))
+        }
+    }
 }
 
 /// FNV-1a over the bytes of the given arenas.
@@ -80,6 +112,9 @@ final class SPARNetStepRunner: StepRunner {
     func parameterHash() -> UInt64 { fnv1a([trainer.network.memory.parameters]) }
 
     func firstNonfiniteActivation() -> String? { trainer.network.memory.firstNonfiniteActivation() }
+    var learningRates: [(name: String, value: Double)] { [("generator", Double(trainer.optimizer.learningRate))] }
+    var generator: SPARNet { trainer.network }
+    var target: Arena { trainer.target }
 
     func restore(from checkpoint: Checkpoint.Loaded) throws {
         let memory = trainer.network.memory
@@ -147,6 +182,12 @@ final class SPARNetHDStepRunner: StepRunner {
         trainer.generator.memory.firstNonfiniteActivation().map { "generator " + $0 }
             ?? trainer.discriminatorOnReal.memory.firstNonfiniteActivation().map { "discriminator " + $0 }
     }
+    var learningRates: [(name: String, value: Double)] {
+        [("generator", Double(trainer.generatorOptimizer.learningRate)),
+         ("discriminator", Double(trainer.discriminatorOptimizer.learningRate))]
+    }
+    var generator: SPARNet { trainer.generator }
+    var target: Arena { trainer.target }
 
     func restore(from checkpoint: Checkpoint.Loaded) throws {
         let g = trainer.generator.memory, d = trainer.discriminatorOnReal.memory

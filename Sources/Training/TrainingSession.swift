@@ -48,7 +48,7 @@ public final class TrainingSession {
     private let order: EpochOrder
     private var step: Int
     private let lastStep: Int
-    private let metrics: MetricsLog?
+    private let runLog: RunLog?
     private var lastCheckpointTime = Date()
 
     /// Prepares everything (data, networks, optimizer state, loader) and, with `resume`,
@@ -136,11 +136,12 @@ public final class TrainingSession {
         }
         // Resuming drops what the log holds past the checkpoint (steps a crash lost), so the
         // log reads as one run.
-        metrics = rank == 0 ? try MetricsLog(directory: runDirectory, keepingStepsUpTo: resumed.map { $0.position.step }) : nil
+        runLog = rank == 0 ? try RunLog(directory: runDirectory, tensorboard: configuration.log.tensorboard,
+                                        startStep: startStep, keepingStepsUpTo: resumed.map { $0.position.step }) : nil
         if rank == 0 {
-            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
             try configuration.resolvedYAML().write(toFile: runDirectory + "/config.yaml", atomically: true, encoding: .utf8)
         }
+        if let events = runLog?.eventFilePath { log("TensorBoard events: \(events)") }
     }
 
     /// Runs steps until `lastStep`, a stop request (SIGINT/SIGTERM on any rank) or an error;
@@ -200,12 +201,16 @@ public final class TrainingSession {
                     + "\(String(format: "%.1f", imagesPerSecond)) img/s (\(String(format: "%.1f", imagesPerSecond / Double(communicator.size)))/rank)  "
                     + "data wait \(percent(dataWait, elapsed))  comm wait \(percent(communicationWait, elapsed))  "
                     + "ETA \(duration(eta))")
-                try metrics?.append(step: step, epoch: location.epoch, terms: result.terms,
-                                    imagesPerSecond: imagesPerSecond, dataWaitFraction: dataWait / elapsed,
-                                    communicationWaitFraction: communicationWait / elapsed)
+                try runLog?.record(step: step, epoch: location.epoch, terms: result.terms,
+                                   learningRates: trainer.learningRates, imagesPerSecond: imagesPerSecond,
+                                   dataWaitFraction: dataWait / elapsed, communicationWaitFraction: communicationWait / elapsed)
                 windowStart = DispatchTime.now().uptimeNanoseconds
                 windowSteps = 0
                 (dataWait, communicationWait, compute) = (0, 0, 0)
+            }
+            let imagesEvery = configuration.log.imagesEverySteps
+            if let runLog, imagesEvery > 0, step % imagesEvery == 0 || step == lastStep {
+                log("samples \(try runLog.recordImages(step: step, of: trainer))")
             }
             let minutes = configuration.checkpoint.everyMinutes.map { Date().timeIntervalSince(lastCheckpointTime) >= $0 * 60 } ?? false
             // The time-based trigger is decided by rank 0 for everyone.

@@ -16,7 +16,8 @@ struct Prepare: ParsableCommand {
             (--strict: the first one is an error). --synthetic N draws N procedural faces instead \
             (the built-in dataset: no download needed). Shards are written under temporary names \
             and renamed together only when all are complete: after an error no output is left. \
-            --preview N writes a PNG grid of the first N images of the shards --data names.
+            --preview N writes a PNG grid of the first N images of the shards --data names \
+            (--preview 1: the first image alone, unframed).
             """)
 
     @Option(help: ArgumentHelp("Folder of PNG/JPEG photos to prepare.", valueName: "dir"))
@@ -117,10 +118,12 @@ struct Prepare: ParsableCommand {
         }
         let columns = Int(Double(shown).squareRoot().rounded(.up))
         let rows = stride(from: 0, to: shown, by: columns).map { Array(images[$0..<min($0 + columns, shown)]) }
-        let grid = makeImageGrid(rows: rows, padding: 4)
+        // One image is written as it is (a face to enhance), not framed.
+        let grid = shown == 1 ? images[0] : makeImageGrid(rows: rows, padding: 4)
         try grid.write(to: out, as: ImageEncoding(pathExtensionOf: out)!)
-        print("wrote \(out): the first \(shown) of \(dataset.manifest) as a \(columns)×\(rows.count) grid "
-              + "of \(grid.width)×\(grid.height) pixels")
+        print(shown == 1 ? "wrote \(out): the first image of \(dataset.manifest)"
+              : "wrote \(out): the first \(shown) of \(dataset.manifest) as a \(columns)×\(rows.count) grid "
+                + "of \(grid.width)×\(grid.height) pixels")
     }
 
     private var workerThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A progress line for long commands: redrawn in place on a terminal, one plain line per
-/// `plainEvery` items otherwise (logs stay readable).
+/// A progress line for long commands: redrawn in place on a terminal (at most 5 times a
+/// second); otherwise (a log file, a pipe) one plain line per tenth of the items, at most one a
+/// second, and the final line, so logs stay short and readable.
 final class ProgressLine {
     private let label: String
     private let total: Int
@@ -16,6 +17,7 @@ final class ProgressLine {
         self.total = total
         self.unit = unit
         plainEvery = max(total / 10, 1)
+        if !isTerminal { lastDraw = start }
     }
 
     /// Reports that `done` of `total` items are finished.
@@ -24,7 +26,7 @@ final class ProgressLine {
         if isTerminal {
             guard done == total || now.timeIntervalSince(lastDraw) > 0.2 else { return }
         } else {
-            guard done == total || done % plainEvery == 0 else { return }
+            guard done == total || (done % plainEvery == 0 && now.timeIntervalSince(lastDraw) >= 1) else { return }
         }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)

@@ -15,19 +15,23 @@ struct Train: ParsableCommand {
         discussion: """
             Every rank runs the same command: `mpirun -n 8 sparnet-dist train --config …`. Without \
             mpirun (or with --debug) it is one process. SIGINT/SIGTERM on any rank writes a \
-            checkpoint on every rank's agreement and exits 0; --resume auto continues from it.
+            checkpoint on every rank's agreement and exits 0; --resume auto continues from it.             Rank 0 writes the run directory: checkpoints, metrics.jsonl, config.yaml, TensorBoard             events (log.tensorboard; `tensorboard --logdir DIR`) and sample grids in samples/             (log.images_every_steps); `sparnet-dist report DIR` summarizes it. Launch/local.sh and             Launch/cluster.sh wrap mpirun.
             """)
 
     @Option(help: "Run configuration (YAML), e.g. Configs/quickstart.yaml.") var config: String
-    @Option(help: "Training shards (glob), replacing data.train.") var data: String?
-    @Option(help: "Run directory: checkpoints, metrics.jsonl, config.yaml.") var runDir = "runs/latest"
+    @Option(help: ArgumentHelp("Training shards (a quoted glob), replacing data.train.", valueName: "glob"))
+    var data: String?
+    @Option(help: ArgumentHelp("Run directory: checkpoints, metrics.jsonl, config.yaml, TensorBoard events, samples/.",
+                               valueName: "dir"))
+    var runDir = "runs/latest"
     @Option(help: "Stop after this many steps in total (train.max_steps).") var steps: Int?
-    @Option(help: """
+    @Option(help: ArgumentHelp("""
         auto: the newest valid checkpoint in the run directory (partial or damaged files are skipped \
         with a warning); or a checkpoint file. Without it the run directory must hold no checkpoint.
-        """)
+        """, valueName: "auto|path"))
     var resume: String?
-    @Option(name: .customLong("set"), help: "Override a configuration key, e.g. --set train.batch_size=32.")
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a configuration key, e.g. --set train.batch_size=32 (repeatable).",
+                                                         valueName: "key=value"))
     var overrides: [String] = []
     @Flag(help: "One process without MPI, non-finite values stop the run.") var debug = false
     @Flag(help: "After every step check that all ranks hold bit-identical parameters.") var checkReplicas = false

@@ -143,7 +143,10 @@ import TestSupport
             #expect(cell == faces[index], "cell \(column),\(row) shows image \(index)")
         }
         #expect(grid[x: 2 * 36 + 4 + 16, y: 36 + 4 + 16, channel: 0] == 255, "the sixth cell is empty")
-        #expect(TestFolders.contents(directory).filter { $0.hasSuffix(".png") } == ["grid.png"])
+        // One image is the image itself, unframed (a face to enhance).
+        #expect(try prepare(["--preview", "1", "--data", directory + "/s-*.h5", "--out", directory + "/face.png"]).status == 0)
+        #expect(try RGBImage(contentsOfFile: directory + "/face.png") == faces[0])
+        #expect(TestFolders.contents(directory).filter { $0.hasSuffix(".png") } == ["face.png", "grid.png"])
     }
 
     // MARK: Usage
