@@ -18,7 +18,7 @@ import TestSupport
             #expect(result.status == 0, "\(result)")
         }
         let first = RunFiles.bytes(directory + "/first.png")
-        #expect(RunFiles.pngSize(TrainedModels.facePNG)! == (40, 40))
+        #expect(RunFiles.pngSize(TrainedModels.facePNG)! == (32, 32), "prepare --preview 1 writes the face itself")
         #expect(RunFiles.pngSize(directory + "/first.png")! == (32, 32), "the tiny model's output size")
         #expect(!first.isEmpty && first == RunFiles.bytes(directory + "/second.png"), "same weights, same PNG bytes")
 

@@ -93,7 +93,7 @@ enum TrainedModels {
         return (directory, checkpoint, weights)
     }()
 
-    /// A 32×32 face PNG (a 40×40 preview grid of one synthetic face: any size is accepted).
+    /// A 32×32 face PNG (`prepare --preview 1` writes the first synthetic face itself).
     static let facePNG: String = {
         let path = Fixtures.temporaryDirectory("face") + "/face.png"
         let result = try! Command.run(Command.sparnetDist, ["prepare", "--preview", "1", "--data", TrainCommandTests.data,
