@@ -29,6 +29,11 @@ struct Prepare: ParsableCommand {
     @Option(help: ArgumentHelp("Shards to preview: a path or a quoted glob, e.g. 'data/faces-*.h5'.", valueName: "glob"))
     var data: String?
     @Option(help: ArgumentHelp("""
+        With --preview, show training samples instead of the images: sparnet (rows of HR | LR |         LR-up, the paper's augmentation and ×--scale-factor) or sparnethd (rows of HR | degraded         input, the eq. 14 degradation).
+        """, valueName: "sparnet|sparnethd"))
+    var samples: SampleKind?
+    @Option(help: "With --samples sparnet: the downscaling factor.") var scaleFactor = 8
+    @Option(help: ArgumentHelp("""
         Output: data/NAME.h5 (with --shards K: data/NAME-00000-of-0000K.h5, …), or the grid's \
         .png with --preview.
         """, valueName: "path"))
@@ -42,6 +47,10 @@ struct Prepare: ParsableCommand {
     @Option(help: "Decoding and drawing threads (default: the number of cores).")
     var threads: Int?
     @Option(help: "Seed of the synthetic faces.") var seed: UInt64 = 1
+
+    enum SampleKind: String, ExpressibleByArgument, CaseIterable {
+        case sparnet, sparnethd
+    }
 
     enum ResizeFilter: String, ExpressibleByArgument, CaseIterable {
         case bicubic, bilinear
@@ -116,6 +125,10 @@ struct Prepare: ParsableCommand {
         let images = try (0..<shown).map { index in
             try RGBImage(width: dataset.width, height: dataset.height) { try dataset.read(index, into: $0) }
         }
+        if let samples {
+            try writeSamplePreview(images, kind: samples, size: dataset.width)
+            return
+        }
         let columns = Int(Double(shown).squareRoot().rounded(.up))
         let rows = stride(from: 0, to: shown, by: columns).map { Array(images[$0..<min($0 + columns, shown)]) }
         // One image is written as it is (a face to enhance), not framed.
@@ -124,6 +137,36 @@ struct Prepare: ParsableCommand {
         print(shown == 1 ? "wrote \(out): the first image of \(dataset.manifest)"
               : "wrote \(out): the first \(shown) of \(dataset.manifest) as a \(columns)×\(rows.count) grid "
                 + "of \(grid.width)×\(grid.height) pixels")
+    }
+
+    /// Rows of what training sees for each image (sample randomness of epoch 0, keyed by
+    /// `--seed` and the image index, as the loader keys it).
+    private func writeSamplePreview(_ images: [RGBImage], kind: SampleKind, size: Int) throws {
+        let transform: any SampleTransform
+        switch kind {
+        case .sparnet:
+            var settings = SPARNetAugmentation()
+            settings.scaleFactor = scaleFactor
+            transform = try SPARNetSample(size: size, settings: settings)
+        case .sparnethd:
+            // The paper's downsampled sizes, 16/512 … 128/512 of the side, at this size.
+            var settings = Datasets.DegradationSettings()
+            settings.lowResolutionSizeRange = max(1, size * 16 / 512)...max(1, size * 128 / 512)
+            transform = try SPARNetHDDegradation(size: size, settings: settings)
+        }
+        let rows = try images.enumerated().map { index, image -> [RGBImage] in
+            var random = SampleRandom(seed: seed, epoch: 0, sample: index)
+            let sample = try transform.images(from: image, random: &random)
+            return kind == .sparnet
+                ? [sample.highResolution, sample.lowResolution.enlarged(by: max(1, size / sample.lowResolution.width)),
+                   sample.lowResolutionUp]
+                : [sample.highResolution, sample.lowResolutionUp]
+        }
+        let grid = makeImageGrid(rows: rows, padding: 4)
+        try grid.write(to: out, as: ImageEncoding(pathExtensionOf: out)!)
+        print("wrote \(out): \(rows.count) \(kind.rawValue) training samples "
+              + (kind == .sparnet ? "(HR | LR ×\(scaleFactor), enlarged | LR-up)" : "(HR | degraded input)")
+              + " as a grid of \(grid.width)×\(grid.height) pixels")
     }
 
     private var workerThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }

@@ -149,14 +149,39 @@ import TestSupport
         #expect(TestFolders.contents(directory).filter { $0.hasSuffix(".png") } == ["face.png", "grid.png"])
     }
 
+    @Test func samplePreviewShowsWhatTrainingSees() throws {
+        let directory = Fixtures.temporaryDirectory("prepare-samples")
+        #expect(try prepare(["--synthetic", "3", "--size", "64", "--out", directory + "/s.h5"]).status == 0)
+        let faces = try storedImages(directory + "/s.h5")
+        let sparnet = try prepare(["--preview", "3", "--data", directory + "/s.h5", "--samples", "sparnet",
+                                   "--scale-factor", "4", "--out", directory + "/sparnet.png"])
+        #expect(sparnet.status == 0 && sparnet.output.contains("HR | LR ×4"), "\(sparnet)")
+        // Rows of HR | LR (16 px enlarged ×4) | LR-up, 64 px cells with 4 px of padding.
+        let grid = try RGBImage(contentsOfFile: directory + "/sparnet.png")
+        #expect(grid.width == 3 * 64 + 4 * 4 && grid.height == 3 * 64 + 4 * 4)
+        let hd = try prepare(["--preview", "2", "--data", directory + "/s.h5", "--samples", "sparnethd",
+                              "--out", directory + "/hd.png"])
+        #expect(hd.status == 0, "\(hd)")
+        let hdGrid = try RGBImage(contentsOfFile: directory + "/hd.png")
+        #expect(hdGrid.width == 2 * 64 + 3 * 4 && hdGrid.height == 2 * 64 + 3 * 4)
+        // The degraded input differs from its HR image.
+        let degraded = RGBImage(width: 64, height: 64) { cell in
+            for y in 0..<64 { for x in 0..<64 { for c in 0..<3 { cell[(y * 64 + x) * 3 + c] = hdGrid[x: 72 + x, y: 4 + y, channel: c] } } }
+        }
+        #expect(degraded != faces[0])
+    }
+
     // MARK: Usage
 
     @Test func helpAndValidation() throws {
         let help = try prepare(["--help"])
         #expect(help.status == 0)
-        #expect(help.output.contains("USAGE: sparnet-dist prepare [--images <dir>] [--synthetic <n>] [--preview <n>] "
-                                     + "[--data <glob>] --out <path> [--size <size>] [--shards <shards>] [--resize <resize>] "
-                                     + "[--strict] [--gzip <gzip>] [--threads <threads>] [--seed <seed>]"), "\(help)")
+        #expect(help.output.contains("USAGE: sparnet-dist prepare [<options>] --out <path>"), "\(help)")
+        for option in ["--images <dir>", "--synthetic <n>", "--preview <n>", "--data <glob>", "--samples <sparnet|sparnethd>",
+                       "--scale-factor <scale-factor>", "--size <size>", "--shards <shards>", "--resize <resize>", "--strict",
+                       "--gzip <gzip>", "--threads <threads>", "--seed <seed>"] {
+            #expect(help.output.contains(option), "\(option)")
+        }
         let directory = Fixtures.temporaryDirectory("prepare-usage")
         for (arguments, message) in [
             (["--out", directory + "/x.h5"], "give --images DIR, --synthetic N or --preview N"),
