@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The HDF5 command-line tools (Debian hdf5-tools: h5dump, h5import), found on PATH, as an
 /// independent check of what the wrapper writes and a maker of files it cannot write.
@@ -9,33 +10,21 @@ enum HDF5Tools {
 
     /// The full path of executable `name` on PATH.
     static func locate(_ name: String) throws -> String {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        for directory in directories {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        guard let path = Command.locate(name) else {
+            throw Failure(description: "\(name) not found on PATH; install hdf5-tools (the Makefile's `deps` does)")
         }
-        throw Failure(description: "\(name) not found on PATH; install hdf5-tools (the Makefile's `deps` does)")
+        return path
     }
 
     /// Runs tool `name` with `arguments`; returns its standard output, throwing if it fails.
     @discardableResult
     static func run(_ name: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try locate(name))
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
-                          + String(decoding: errorData, as: UTF8.self) + text)
+        let result = try Command.run(try locate(name), arguments)
+        guard result.status == 0 else {
+            throw Failure(description: "\(name) \(arguments.joined(separator: " ")) exited with \(result.status): "
+                          + result.errors + result.output)
         }
-        return text
+        return result.output
     }
 
     /// h5dump's header and storage properties of dataset `path` (`-H -p`): DATATYPE,
