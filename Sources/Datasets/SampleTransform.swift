@@ -31,12 +31,12 @@ public struct SampleImages: Sendable, Equatable {
 
 extension SampleTransform {
     /// Runs the transform and writes LR-up and HR as Float (3, size, size) in [−1, 1]
-    /// (`writeNormalized`) to the two buffers, 3·size² Floats each.
+    /// (`RGBImage.writeNormalizedPlanes`) to the two buffers, 3·size² Floats each.
     public func write(_ image: RGBImage, random: inout SampleRandom,
                       lowResolutionUp: UnsafeMutablePointer<Float>, highResolution: UnsafeMutablePointer<Float>) throws {
         let sample = try images(from: image, random: &random)
-        writeNormalized(sample.lowResolutionUp, into: lowResolutionUp)
-        writeNormalized(sample.highResolution, into: highResolution)
+        sample.lowResolutionUp.writeNormalizedPlanes(into: lowResolutionUp)
+        sample.highResolution.writeNormalizedPlanes(into: highResolution)
     }
 
     /// Throws unless `image` is `size`×`size`.
@@ -46,20 +46,3 @@ extension SampleTransform {
         }
     }
 }
-
-// image (H, W, 3) uint8  output (3, H, W) Float
-/// Writes `image` as channel planes in [−1, 1], torchvision's `ToTensor()` then
-/// `Normalize(0.5, 0.5)` in Float: (x / 255 − 0.5) / 0.5, bit-identical to PyTorch's float32.
-public func writeNormalized(_ image: RGBImage, into output: UnsafeMutablePointer<Float>) {
-    let plane = image.width * image.height
-    image.withUnsafePixels { pixels in
-        for i in 0..<plane {
-            output[i] = normalizedLevels[Int(pixels[i * 3])]
-            output[plane + i] = normalizedLevels[Int(pixels[i * 3 + 1])]
-            output[2 * plane + i] = normalizedLevels[Int(pixels[i * 3 + 2])]
-        }
-    }
-}
-
-/// (x / 255 − 0.5) / 0.5 in Float for each 8-bit level x.
-private let normalizedLevels: [Float] = (0..<256).map { (Float($0) / 255 - 0.5) / 0.5 }

@@ -1,4 +1,19 @@
 extension RGBImage {
+    /// Writes the image as a network's (3, H, W) planes in [−1, 1]: torchvision's `ToTensor()`
+    /// then `Normalize(0.5, 0.5)` in Float, (x / 255 − 0.5) / 0.5, bit-identical to PyTorch's
+    /// float32 (training inputs and `enhance` inputs alike).
+    // image (H, W, 3) uint8  planes (3, H, W) Float
+    public func writeNormalizedPlanes(into planes: UnsafeMutablePointer<Float>) {
+        let plane = width * height
+        withUnsafePixels { pixels in
+            for i in 0..<plane {
+                planes[i] = normalizedLevels[Int(pixels[i * 3])]
+                planes[plane + i] = normalizedLevels[Int(pixels[i * 3 + 1])]
+                planes[2 * plane + i] = normalizedLevels[Int(pixels[i * 3 + 2])]
+            }
+        }
+    }
+
     /// An image from a network's (3, H, W) planes in [−1, 1] (the `(x/255 − 0.5)/0.5`
     /// normalisation undone): each value becomes `(x + 1)·127.5`, rounded, clipped to 0…255.
     // planes (3, height, width)
@@ -60,3 +75,6 @@ public func heatColor(_ level: UInt8) -> (UInt8, UInt8, UInt8) {
     func channel(_ center: Double) -> UInt8 { UInt8(max(0, min(1, 1.5 - abs(4 * t - center))) * 255) }
     return (channel(3), channel(2), channel(1))
 }
+
+/// (x / 255 − 0.5) / 0.5 in Float for each 8-bit level x.
+private let normalizedLevels: [Float] = (0..<256).map { (Float($0) / 255 - 0.5) / 0.5 }

@@ -48,14 +48,7 @@ public final class Enhancer {
     public func enhance(input: RGBImage) -> RGBImage {
         precondition(input.width == architecture.inputSize && input.height == architecture.inputSize,
                      "Enhancer: a \(input.width)×\(input.height) input for a \(architecture.inputSize) model")
-        let memory = network.memory
-        let x = memory.activations[network.input.slot]
-        let plane = input.width * input.height
-        input.withUnsafePixels { pixels in
-            for i in 0..<plane {
-                for c in 0..<3 { x[c * plane + i] = Float(pixels[i * 3 + c]) / 127.5 - 1 }
-            }
-        }
+        input.writeNormalizedPlanes(into: network.memory.activations.pointer(network.input.slot))
         network.forward(training: false)
         return image(from: network.output)
     }

@@ -119,7 +119,7 @@ import Testing
         }
         let extremes = RGBImage(width: 2, height: 1, pixels: [0, 0, 0, 255, 255, 255])
         let planes = FloatBuffer(6)
-        writeNormalized(extremes, into: planes.pointer)
+        extremes.writeNormalizedPlanes(into: planes.pointer)
         #expect(planes.values == [-1, 1, -1, 1, -1, 1])
     }
 
