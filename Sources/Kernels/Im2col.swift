@@ -23,17 +23,21 @@ func interiorColumns(_ g: Conv2dGeometry, kj: Int) -> Range<Int> {
 
 /// Writes the im2col matrix of one image; overwrites `columns`.
 func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
-    forEachChannelRange(g.inputChannels, work: g.scratchCount) { channels in
-        im2col(g, image: image, columns: columns, channels: channels)
+    struct Work: RangeWork {
+        let g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>
+        func run(_ channels: Range<Int>) { im2col(g, image: image, columns: columns, channels: channels) }
     }
+    forEachRange(g.inputChannels, work: g.scratchCount, Work(g: g, image: image, columns: columns))
 }
 
 /// Adds the im2col matrix `columns` back onto the pixels it was read from (the adjoint of
 /// `im2col`); accumulates into `image`.
 func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
-    forEachChannelRange(g.inputChannels, work: g.scratchCount) { channels in
-        col2im(g, columns: columns, image: image, channels: channels)
+    struct Work: RangeWork {
+        let g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>
+        func run(_ channels: Range<Int>) { col2im(g, columns: columns, image: image, channels: channels) }
     }
+    forEachRange(g.inputChannels, work: g.scratchCount, Work(g: g, columns: columns, image: image))
 }
 
 private func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,

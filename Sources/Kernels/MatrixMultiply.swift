@@ -1,10 +1,11 @@
 import CBLAS
 
-/// `c (m, n) = alpha · op(a) · op(b) + beta · c`, row-major, on OpenBLAS `cblas_sgemm`.
+/// `c (m, n) = alpha · op(a) · op(b) + beta · c`, row-major, on OpenBLAS `cblas_sgemm`, split
+/// over the worker threads (by columns of `c`, or by rows when `c` is taller than wide).
 ///
 /// `op(a)` is (m, k) and `op(b)` is (k, n); `beta = 1` accumulates into `c`, which is how
-/// backward passes add into gradients for free.
-@inlinable
+/// backward passes add into gradients for free. Every element of `c` is computed by one
+/// single-threaded sgemm with the full `k`, whatever the split.
 public func matrixMultiply(
     m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, transposeA: Bool = false, leadingA: Int? = nil,
@@ -15,23 +16,68 @@ public func matrixMultiply(
     let lda = leadingA ?? (transposeA ? m : k)
     let ldb = leadingB ?? (transposeB ? k : n)
     let ldc = leadingC ?? n
+    // An sgemm of m·n·k ≥ 2^21 multiply-adds (a 128³ product) is worth two threads.
+    let product = SplitProduct(m: m, n: n, k: k, a: a, transposeA: transposeA, lda: lda,
+                               b: b, transposeB: transposeB, ldb: ldb, c: c, ldc: ldc, alpha: alpha, beta: beta)
+    forEachPart(work: m * n * k >> 6, product)
+}
+
+/// One sgemm split by columns of `c`, or by rows when `c` is taller than wide, in parts aligned
+/// to 16 (a multiple of every sgemm kernel's unroll).
+private struct SplitProduct: ParallelWork {
+    let m: Int, n: Int, k: Int
+    let a: UnsafePointer<Float>, transposeA: Bool, lda: Int
+    let b: UnsafePointer<Float>, transposeB: Bool, ldb: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let alpha: Float, beta: Float
+
+    func run(part: Int, of parts: Int) {
+        let splitColumns = n >= m
+        let extent = splitColumns ? n : m
+        let blocks = (extent + 15) / 16
+        let start = min(blocks * part / parts * 16, extent), end = min(blocks * (part + 1) / parts * 16, extent)
+        guard start < end else { return }
+        if splitColumns {
+            serialMatrixMultiply(m: m, n: end - start, k: k, a, transposeA: transposeA, leadingA: lda,
+                                 b + (transposeB ? start * ldb : start), transposeB: transposeB, leadingB: ldb,
+                                 into: c + start, leadingC: ldc, alpha: alpha, beta: beta)
+        } else {
+            serialMatrixMultiply(m: end - start, n: n, k: k, a + (transposeA ? start : start * lda),
+                                 transposeA: transposeA, leadingA: lda, b, transposeB: transposeB, leadingB: ldb,
+                                 into: c + start * ldc, leadingC: ldc, alpha: alpha, beta: beta)
+        }
+    }
+}
+
+/// `matrixMultiply` on the calling thread alone (for code already running on every worker).
+@inline(__always)
+func serialMatrixMultiply(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, transposeA: Bool = false, leadingA: Int? = nil,
+    _ b: UnsafePointer<Float>, transposeB: Bool = false, leadingB: Int? = nil,
+    into c: UnsafeMutablePointer<Float>, leadingC: Int? = nil,
+    alpha: Float = 1, beta: Float = 0
+) {
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha,
-                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+                a, Int32(leadingA ?? (transposeA ? m : k)), b, Int32(leadingB ?? (transposeB ? k : n)),
+                beta, c, Int32(leadingC ?? n))
 }
 
-/// BLAS thread control: one process per core group, set once at start (DESIGN.md §3).
+/// Thread control: one process per core group, set once at start (DESIGN.md §3). OpenBLAS runs
+/// single-threaded; the kernels split their work (sgemm included) over their own workers.
 public enum BLAS {
-    /// Sets the number of OpenBLAS threads for this process, and of the kernels' own workers.
+    /// Sets the number of threads the kernels use (sgemm included).
     public static func setThreads(_ count: Int) {
         precondition(count > 0, "BLAS.setThreads: \(count) threads")
-        sparnet_blas_set_threads(Int32(count))
-        kernelThreads = count
+        guard count != workers.count else { return }
+        workers.shutdown()
+        workers = WorkerPool(threads: count)
     }
-    /// The number of OpenBLAS threads in use.
-    public static var threads: Int { Int(sparnet_blas_threads()) }
+    /// The number of threads the kernels use.
+    public static var threads: Int { workers.count }
     /// The OpenBLAS kernel chosen for this CPU (e.g. "Haswell", "SkylakeX"); it depends on
     /// `OPENBLAS_CORETYPE` when that is set.
     public static var coreName: String { String(cString: sparnet_blas_core()) }

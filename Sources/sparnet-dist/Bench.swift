@@ -1,14 +1,17 @@
 import ArgumentParser
+import Collectives
+import Configuration
 import Datasets
 import Foundation
 import Kernels
 import Networks
-import Optimizers
 import Tensors
+import Training
 
 /// `sparnet-dist bench`: measures a workload in this process and prints one JSON line per
-/// figure (median, min and max seconds over the repetitions, throughput, peak memory; for the
-/// conv, the sgemm ceiling of the same sizes measured in the same run).
+/// figure (median, min and max seconds over the repetitions, throughput, peak memory, heap
+/// allocations per repetition; for the conv, the sgemm ceiling of the same sizes, for the
+/// generator, a large square sgemm, measured in the same run).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a workload; one JSON line per figure.")
@@ -18,7 +21,8 @@ struct Bench: ParsableCommand {
         case conv
         /// The generator preset's inference forward (no gradient memory).
         case generatorForward = "generator-forward"
-        /// The generator preset's training step: forward, L1 loss, backward, Adam.
+        /// The generator preset's training step (`SPARNetTrainer.step` on one process): forward,
+        /// pixel loss, backward, Adam.
         case generatorTrain = "generator-train"
         /// The batch loader on synthetic shards: SPARNet 128² samples, or SPARNetHD 512²
         /// degraded samples with `--preset sparnetHD` or `--degrade`, for 1…`--workers` threads.
@@ -39,6 +43,11 @@ struct Bench: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Loader: SPARNetHD's degradation at 512² (as --preset sparnetHD).") var degrade = false
+    @Option(help: "Generator training: the pixel loss (l1 or l2; the paper's configuration trains with l2).")
+    var pixelLoss = PixelLoss.l2
+    @Flag(inversion: .prefixedNo,
+          help: "Count heap allocations per repetition (re-executes once with glibc's \(AllocationCounter.hookLibrary) preloaded).")
+    var countAllocations = true
 
     func validate() throws {
         guard batch > 0, inputChannels > 0, outputChannels > 0, size > 0, kernelSize > 0 else {
@@ -54,6 +63,13 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if countAllocations {
+            AllocationCounter.reexecuteWithHooks()
+            allocationCounting = AllocationCounter.install()
+            if !allocationCounting {
+                FileHandle.standardError.write(Data("bench: \(AllocationCounter.hookLibrary) is not available; allocations are not counted\n".utf8))
+            }
+        }
         BLAS.setThreads(threads ?? BLAS.threads)
         switch workload {
         case .conv: runConv()
@@ -109,30 +125,56 @@ struct Bench: ParsableCommand {
     }
 
     private func runGenerator() throws {
+        let configuration = SPARNetConfiguration.presets[preset]!
         let training = workload == .generatorTrain
-        let network = try SPARNet(SPARNetConfiguration.presets[preset]!, batch: batch, trainable: training)
-        let memory = network.memory
-        fillUniform(memory.activations, network.input.slot)
-        let target = Arena(count: network.output.count)
-        fillUniform(target)
-        let adam = Adam(parameterCount: training ? memory.parameters.count : 0, learningRate: 2e-4,
-                        beta1: 0.9, beta2: 0.99)
-        let output = network.output.slot
-        let seconds = measure(repeats) {
-            network.forward(training: training)
-            guard training else { return }
-            memory.zeroGradients()
-            _ = l1LossForward(input: memory.activations.pointer(output), target: target.base, count: target.count)
-            l1LossBackward(input: memory.activations.pointer(output), target: target.base, count: target.count,
-                           weight: 1, inputGradient: memory.activationGradients.pointer(output), targetGradient: nil)
-            network.backward()
-            adam.step(parameters: memory.parameters, gradients: memory.parameterGradients)
+        let network: SPARNet
+        let body: () -> Void
+        if training {
+            let trainer = try SPARNetTrainer(configuration: configuration, batchPerRank: batch, learningRate: 2e-4,
+                                             betas: (0.9, 0.99), pixelLoss: pixelLoss, synchronizedBatchNorm: false,
+                                             bucketBytes: 25 << 20, communicator: LocalCommunicator(), seed: 1)
+            network = trainer.network
+            fillUniform(trainer.target)
+            body = { _ = trainer.step() }
+        } else {
+            network = try SPARNet(configuration, batch: batch, seed: 1, trainable: false)
+            body = { network.forward(training: false) }
         }
+        fillUniform(network.memory.activations, network.input.slot)
+        // FLOPs of the convolutions (the rest is memory-bound): training is forward, the
+        // weight gradient and the input gradient, 3× the forward's.
+        let forwardFlops = network.layers.reduce(0.0) { $0 + (($1 as? ConvLayer)?.geometry.forwardFlops ?? 0) }
+        let flops = training ? 3 * forwardFlops : forwardFlops
+        let squareSgemm = SquareSgemm(size: 2048)
+        let (seconds, ceiling) = measure(repeats, body, alongside: squareSgemm.run)
         report(commonFields.merging(["figure": workload.rawValue, "preset": preset,
-                                     "parameters": "\(memory.parameterCount)"]) { $1 },
-               seconds, images: batch)
+                                     "parameters": "\(network.memory.parameterCount)"]) { $1 },
+               seconds, flops: flops, images: batch,
+               extra: ["forward_gflop_per_image": forwardFlops / Double(batch) / 1e9,
+                       "sgemm_ceiling_gflops": squareSgemm.flops / ceiling.median / 1e9,
+                       "fraction_of_ceiling": ceiling.median / squareSgemm.flops * flops / seconds.median])
     }
 }
+
+/// The sgemm ceiling of the whole-network figures: one large square product, timed after
+/// each repetition of the workload so both see the same machine load.
+private final class SquareSgemm {
+    let size: Int
+    private let a: Arena, b: Arena, c: Arena
+
+    init(size: Int) {
+        self.size = size
+        (a, b, c) = (Arena(count: size * size), Arena(count: size * size), Arena(count: size * size))
+        fillUniform(a)
+        fillUniform(b)
+    }
+
+    var flops: Double { 2 * Double(size) * Double(size) * Double(size) }
+
+    func run() { matrixMultiply(m: size, n: size, k: size, a.base, b.base, into: c.base) }
+}
+
+extension PixelLoss: ExpressibleByArgument {}
 
 extension Bench {
     /// Samples per second the loader delivers to a consumer that only calls `next`, for each
@@ -168,7 +210,7 @@ extension Bench {
                 for _ in 0..<steps where failure == nil {
                     do { _ = try loader.next(lowResolution: input.base, highResolution: target.base) } catch { failure = error }
                 }
-            }
+            }.seconds
             if let failure { throw failure }
             let median = seconds.sorted()[seconds.count / 2]
             let rate = Double(steps * batch) / median
@@ -192,38 +234,89 @@ func fillUniform(_ arena: Arena, _ slot: Slot? = nil) {
     for i in values.indices { values[i] = Float.random(in: -1...1, using: &random) }
 }
 
-/// Seconds of each of `repeats` runs of `body`, after one untimed warm-up run.
-func measure(_ repeats: Int, _ body: () -> Void) -> [Double] {
+/// Whether `AllocationCounter` is counting (bench installed the hooks).
+nonisolated(unsafe) private var allocationCounting = false
+
+/// Timings of `repeats` runs of one body, with the heap allocations of each run when counted.
+struct Measurement {
+    var seconds: [Double] = []
+    /// CPU seconds of the process (user + system, every thread) per run: on a shared machine,
+    /// what the run cost whatever share of the cores it got.
+    var cpuSeconds: [Double] = []
+    var allocations: [Int] = []
+    var allocatedBytes: [Int] = []
+
+    var median: Double { seconds.sorted()[seconds.count / 2] }
+}
+
+/// Each of `repeats` runs of `body`, after one untimed warm-up run.
+func measure(_ repeats: Int, _ body: () -> Void) -> Measurement {
+    measure(repeats, body, alongside: nil).body
+}
+
+/// Each of `repeats` runs of `body` after one untimed warm-up run, each run followed by a
+/// timed run of `companion` (a ceiling measured under the same load).
+func measure(_ repeats: Int, _ body: () -> Void, alongside companion: (() -> Void)?)
+    -> (body: Measurement, companion: Measurement) {
     body()
-    return (0..<repeats).map { _ in
+    companion?()
+    var result = (body: Measurement(), companion: Measurement())
+    func timed(_ run: () -> Void, into measurement: inout Measurement) {
+        let before = AllocationCounter.totals
+        let cpuStart = processCPUSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        run()
+        let end = DispatchTime.now().uptimeNanoseconds
+        let cpuEnd = processCPUSeconds()
+        let after = AllocationCounter.totals
+        measurement.seconds.append(Double(end - start) / 1e9)
+        measurement.cpuSeconds.append(cpuEnd - cpuStart)
+        measurement.allocations.append(after.count - before.count)
+        measurement.allocatedBytes.append(after.bytes - before.bytes)
     }
+    for _ in 0..<repeats {
+        timed(body, into: &result.body)
+        if let companion { timed(companion, into: &result.companion) }
+    }
+    return result
 }
 
 /// Prints one JSON line: the timing summary, throughput at the median (GFLOP/s and the
-/// fraction of the ceiling's median throughput when given, images/s when given), and the
-/// process's peak resident memory.
-func report(_ fields: [String: String], _ seconds: [Double], flops: Double? = nil,
-            ceiling: [Double]? = nil, images: Int? = nil) {
-    let sorted = seconds.sorted()
-    let median = sorted[sorted.count / 2]
+/// fraction of the ceiling's median throughput when given, images/s when given), heap
+/// allocations per run (the largest over the runs, when counted), and the process's peak
+/// resident memory.
+func report(_ fields: [String: String], _ measurement: Measurement, flops: Double? = nil,
+            ceiling: Measurement? = nil, images: Int? = nil, extra: [String: Any] = [:]) {
+    let sorted = measurement.seconds.sorted()
+    let median = measurement.median
     var object: [String: Any] = fields
     object["median_s"] = median
     object["min_s"] = sorted.first!
     object["max_s"] = sorted.last!
-    object["repeats"] = seconds.count
+    object["repeats"] = sorted.count
+    if !measurement.cpuSeconds.isEmpty { object["median_cpu_s"] = measurement.cpuSeconds.sorted()[sorted.count / 2] }
     if let flops { object["gflops"] = flops / median / 1e9 }
     if let images { object["images_per_s"] = Double(images) / median }
     if let ceiling, let flops {
-        let ceilingMedian = ceiling.sorted()[ceiling.count / 2]
-        object["ceiling_gflops"] = flops / ceilingMedian / 1e9
-        object["fraction_of_ceiling"] = ceilingMedian / median
+        object["ceiling_gflops"] = flops / ceiling.median / 1e9
+        object["fraction_of_ceiling"] = ceiling.median / median
+    }
+    if allocationCounting {
+        object["allocations_per_run"] = measurement.allocations.max()!
+        object["allocated_bytes_per_run"] = measurement.allocatedBytes.max()!
     }
     object["peak_rss_mib"] = peakResidentMiB()
+    object.merge(extra) { $1 }
     let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
+}
+
+/// User plus system CPU seconds of this process so far, every thread.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// Peak resident set size of this process (getrusage's ru_maxrss, KiB on Linux).
