@@ -17,21 +17,58 @@ public enum Padding: Hashable, Sendable {
     }
 }
 
-/// The sizes of one 2-D convolution; computes the output size and the scratch it needs.
+/// The sizes of one 2-D convolution; computes the output size, how the work is tiled and the
+/// scratch it needs.
 ///
-/// input (N, C, H, W)  weight (O, C, K, K)  bias (O)  output (N, O, Ho, Wo)
+/// input (N, C, H, W)  weight (O, C, K, K)  bias (O)  output (N, O, Ho, Wo); with
+/// `upsamplesInput` the input is stored at half size (N, C, H/2, W/2) and read as its nearest
+/// ×2 upsampling (`F.interpolate(scale_factor=2)`), which is never materialized.
+///
+/// The kernels work in tiles of `rowsPerTile` output rows of one image: the im2col matrix of a
+/// tile (C·K·K × rowsPerTile·Wo) stays in cache between im2col and sgemm, and the scratch is a
+/// few tiles however large the image. Forward gives each thread whole tiles; backward gives
+/// each thread a range of input channels (its columns of the weight gradient, its rows of the
+/// column gradient, its planes of the input gradient). No two threads write the same memory,
+/// so results are the same from run to run on a given number of threads. (Across thread
+/// counts they differ in the last bits of the weight gradient: OpenBLAS's Haswell sgemm sums
+/// an element differently depending on where the product's row blocks start.)
 public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let batch: Int
     public let inputChannels: Int
     public let outputChannels: Int
+    /// Height of the convolved input (after the ×2 upsampling when `upsamplesInput`).
     public let height: Int
+    /// Width of the convolved input (after the ×2 upsampling when `upsamplesInput`).
     public let width: Int
     public let kernelSize: Int
     public let stride: Int
     public let padding: Padding
+    /// Whether the stored input is (H/2, W/2), read as its nearest ×2 upsampling.
+    public let upsamplesInput: Bool
+    /// Output rows per tile.
+    public let rowsPerTile: Int
+    /// Threads the scratch has room for (the kernels use at most this many).
+    public let threads: Int
 
+    /// Floats of im2col matrix per tile the kernels aim for: 4 MiB, a tile's columns and its
+    /// share of the output stay in the last-level cache between im2col and sgemm.
+    public static let defaultTileFloats = 1 << 20
+    /// Output pixels per tile the kernels want at least, whatever `tileFloats` allows: narrower
+    /// products run measurably below sgemm's ceiling (128→128 channels at 32²: 0.80 of it with
+    /// one-row tiles, 1.0 with whole images).
+    public static let defaultMinimumTileColumns = 2048
+
+    /// - Parameters:
+    ///   - height, width: of the convolved input, after upsampling when `upsamplesInput`.
+    ///   - tileFloats, minimumTileColumns: a tile has as many output rows as keep its im2col
+    ///     matrix within `tileFloats`, or as give it `minimumTileColumns` output pixels if that
+    ///     is more (at least one row, at most the image); the image's tiles are then evened out.
+    ///   - threads: how many threads' scratch `scratchCount` covers; the kernels' thread count
+    ///     (`BLAS.threads`) by default.
     public init(batch: Int, inputChannels: Int, outputChannels: Int, height: Int, width: Int,
-                kernelSize: Int, stride: Int = 1, padding: Padding = .none) {
+                kernelSize: Int, stride: Int = 1, padding: Padding = .none, upsamplesInput: Bool = false,
+                tileFloats: Int = Conv2dGeometry.defaultTileFloats,
+                minimumTileColumns: Int = Conv2dGeometry.defaultMinimumTileColumns, threads: Int = BLAS.threads) {
         let p = padding.amount
         precondition(batch > 0 && inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
                      "Conv2d: sizes must be positive (batch \(batch), channels \(inputChannels)→\(outputChannels), kernel \(kernelSize), stride \(stride))")
@@ -41,6 +78,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
             precondition(p < height && p < width,
                          "Conv2d: reflection padding \(p) needs an input larger than \(p) (got \(height)×\(width))")
         }
+        precondition(!upsamplesInput || (height % 2 == 0 && width % 2 == 0),
+                     "Conv2d: an upsampled input has even sizes (got \(height)×\(width))")
+        precondition(tileFloats > 0 && threads > 0, "Conv2d: tile of \(tileFloats) floats, \(threads) threads")
         self.batch = batch
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -49,68 +89,69 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
+        self.upsamplesInput = upsamplesInput
+        self.threads = threads
+        let outputHeight = (height + 2 * p - kernelSize) / stride + 1
+        let outputWidth = (width + 2 * p - kernelSize) / stride + 1
+        let rowFloats = inputChannels * kernelSize * kernelSize * outputWidth
+        let rows = max(1, min(outputHeight, max(tileFloats / rowFloats, (minimumTileColumns + outputWidth - 1) / outputWidth)))
+        let tiles = (outputHeight + rows - 1) / rows
+        rowsPerTile = (outputHeight + tiles - 1) / tiles
     }
 
     public var outputHeight: Int { (height + 2 * padding.amount - kernelSize) / stride + 1 }
     public var outputWidth: Int { (width + 2 * padding.amount - kernelSize) / stride + 1 }
 
-    public var inputCount: Int { batch * inputChannels * height * width }
+    /// Height and width of the stored input: half the convolved size when `upsamplesInput`.
+    public var storedHeight: Int { upsamplesInput ? height / 2 : height }
+    public var storedWidth: Int { upsamplesInput ? width / 2 : width }
+
+    public var inputCount: Int { batch * inputChannels * storedHeight * storedWidth }
     public var outputCount: Int { batch * outputChannels * outputHeight * outputWidth }
     public var weightCount: Int { outputChannels * inputChannels * kernelSize * kernelSize }
 
     /// Rows of the im2col matrix: C·K·K.
     public var columnRows: Int { inputChannels * kernelSize * kernelSize }
-    /// Columns of the im2col matrix: Ho·Wo.
+    /// Columns of the im2col matrix of a whole image: Ho·Wo.
     public var columnColumns: Int { outputHeight * outputWidth }
 
-    /// True when the im2col matrix of an image is the image itself (1×1, stride 1, no padding).
-    public var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding.amount == 0 }
+    /// Tiles of one image.
+    public var tilesPerImage: Int { (outputHeight + rowsPerTile - 1) / rowsPerTile }
 
-    /// Floats of scratch that `conv2dForward` / `conv2dBackward` need (one image's columns).
-    public var scratchCount: Int { isPointwise ? 0 : columnRows * columnColumns }
+    /// True when the im2col matrix of an image is the image itself (1×1, stride 1, no padding).
+    public var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding.amount == 0 && !upsamplesInput }
+
+    /// Floats of one thread's scratch: the im2col matrix of one tile.
+    public var tileScratchCount: Int { isPointwise ? 0 : columnRows * rowsPerTile * outputWidth }
+
+    /// Floats of scratch that `conv2dForward` / `conv2dBackward` need: one tile per thread.
+    public var scratchCount: Int { tileScratchCount * threads }
 
     /// Multiply-adds ×2 of the forward pass.
     public var forwardFlops: Double { 2 * Double(batch) * Double(outputChannels) * Double(columnRows) * Double(columnColumns) }
 
     public var description: String {
-        "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding) on (\(batch), \(inputChannels), \(height), \(width))"
+        "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
     }
 }
 
 /// Convolution forward; overwrites `output`.
 ///
-/// input (N, C, H, W)  weight (O, C, K, K)  bias (O) or nil  output (N, O, Ho, Wo)
-/// scratch: `geometry.scratchCount` floats (the im2col matrix of one image).
+/// input (N, C, H, W), or (N, C, H/2, W/2) with `upsamplesInput`  weight (O, C, K, K)
+/// bias (O) or nil  output (N, O, Ho, Wo)
+/// scratch: `geometry.scratchCount` floats (one tile's im2col matrix per thread).
 public func conv2dForward(_ g: Conv2dGeometry,
                           input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-    let inputImage = g.inputChannels * g.height * g.width
-    let outputPlane = g.columnColumns
-    for n in 0..<g.batch {
-        let x = input + n * inputImage
-        let y = output + n * g.outputChannels * outputPlane
-        let columns: UnsafePointer<Float>
-        if g.isPointwise {
-            columns = x
-        } else {
-            im2col(g, image: x, columns: scratch)
-            columns = UnsafePointer(scratch)
-        }
-        // y (O, HoWo) = weight (O, CKK) · columns (CKK, HoWo)
-        matrixMultiply(m: g.outputChannels, n: outputPlane, k: g.columnRows, weight, columns, into: y)
-        if let bias {
-            for o in 0..<g.outputChannels {
-                let b = bias[o], row = y + o * outputPlane
-                for i in 0..<outputPlane { row[i] += b }
-            }
-        }
-    }
+    let tiles = ConvForwardTiles(g: g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
+    forEachPart(work: g.batch * g.columnColumns * (g.columnRows + g.outputChannels), maximumParts: g.threads, tiles)
 }
 
 /// Convolution backward; accumulates (`+=`) into every gradient that is not nil.
 ///
-/// input (N, C, H, W)  weight (O, C, K, K)  outputGradient (N, O, Ho, Wo)
-/// inputGradient (N, C, H, W)  weightGradient (O, C, K, K)  biasGradient (O)
+/// input (N, C, H, W), or (N, C, H/2, W/2) with `upsamplesInput`  weight (O, C, K, K)
+/// outputGradient (N, O, Ho, Wo)  inputGradient (shaped as input)  weightGradient (O, C, K, K)
+/// biasGradient (O)
 /// scratch: `geometry.scratchCount` floats.
 public func conv2dBackward(_ g: Conv2dGeometry,
                            input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
@@ -119,43 +160,133 @@ public func conv2dBackward(_ g: Conv2dGeometry,
                            weightGradient: UnsafeMutablePointer<Float>?,
                            biasGradient: UnsafeMutablePointer<Float>?,
                            scratch: UnsafeMutablePointer<Float>) {
-    let inputImage = g.inputChannels * g.height * g.width
-    let outputPlane = g.columnColumns
-    for n in 0..<g.batch {
-        let x = input + n * inputImage
-        let dy = outputGradient + n * g.outputChannels * outputPlane
-        if let biasGradient {
-            for o in 0..<g.outputChannels {
-                let row = dy + o * outputPlane
-                var sum: Float = 0
-                for i in 0..<outputPlane { sum += row[i] }
-                biasGradient[o] += sum
+    if let biasGradient {
+        struct BiasGradient: RangeWork {
+            let g: Conv2dGeometry, dy: UnsafePointer<Float>, db: UnsafeMutablePointer<Float>
+            func run(_ channels: Range<Int>) {
+                let plane = g.columnColumns
+                for o in channels {
+                    var sum: Float = 0
+                    for n in 0..<g.batch { sum += sumOfElements(dy + (n * g.outputChannels + o) * plane, count: plane) }
+                    db[o] += sum
+                }
             }
         }
-        if let weightGradient {
-            // dW (O, CKK) += dy (O, HoWo) · columnsᵀ (HoWo, CKK)
-            let columns: UnsafePointer<Float>
+        forEachRange(g.outputChannels, work: g.outputCount, BiasGradient(g: g, dy: outputGradient, db: biasGradient))
+    }
+    guard inputGradient != nil || weightGradient != nil else { return }
+    let channels = ConvBackwardChannels(g: g, input: input, weight: weight, outputGradient: outputGradient,
+                                        inputGradient: inputGradient, weightGradient: weightGradient, scratch: scratch)
+    forEachPart(work: g.batch * g.columnColumns * (g.columnRows + g.outputChannels),
+                maximumParts: min(g.threads, g.inputChannels), channels)
+}
+
+/// One thread's tiles of the forward: columns of a tile, then y_tile (O, rows·Wo) =
+/// weight (O, CKK) · columns (CKK, rows·Wo), written straight into the output rows.
+private struct ConvForwardTiles: ParallelWork {
+    let g: Conv2dGeometry
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+    let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let tilesPerImage = g.tilesPerImage, tiles = g.batch * tilesPerImage
+        let plane = g.columnColumns, inputImage = g.inputChannels * g.storedHeight * g.storedWidth
+        let columns = scratch + part * g.tileScratchCount
+        for tile in tiles * part / parts ..< tiles * (part + 1) / parts {
+            let n = tile / tilesPerImage, firstRow = tile % tilesPerImage * g.rowsPerTile
+            let rows = firstRow ..< min(firstRow + g.rowsPerTile, g.outputHeight)
+            let tileColumns = rows.count * g.outputWidth, offset = firstRow * g.outputWidth
+            let x = input + n * inputImage
+            let y = output + n * g.outputChannels * plane + offset
             if g.isPointwise {
-                columns = x
+                serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
+                                     x + offset, leadingB: plane, into: y, leadingC: plane)
             } else {
-                im2col(g, image: x, columns: scratch)
-                columns = UnsafePointer(scratch)
+                im2col(g, image: x, columns: columns, channels: 0..<g.inputChannels, rows: rows)
+                serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
+                                     columns, into: y, leadingC: plane)
             }
-            matrixMultiply(m: g.outputChannels, n: g.columnRows, k: outputPlane,
-                           dy, columns, transposeB: true, into: weightGradient, beta: 1)
-        }
-        if let inputGradient {
-            let dx = inputGradient + n * inputImage
-            if g.isPointwise {
-                // dx (C, HW) += weightᵀ (C, O) · dy (O, HW)
-                matrixMultiply(m: g.inputChannels, n: outputPlane, k: g.outputChannels,
-                               weight, transposeA: true, dy, into: dx, beta: 1)
-            } else {
-                // dcolumns (CKK, HoWo) = weightᵀ (CKK, O) · dy (O, HoWo), then scattered back.
-                matrixMultiply(m: g.columnRows, n: outputPlane, k: g.outputChannels,
-                               weight, transposeA: true, dy, into: scratch)
-                col2im(g, columns: scratch, image: dx)
+            if let bias {
+                for o in 0..<g.outputChannels {
+                    let b = bias[o], row = y + o * plane
+                    for i in 0..<tileColumns { row[i] += b }
+                }
             }
         }
     }
+}
+
+/// One thread's input channels c0..<c1 of the backward, tile by tile in order:
+/// dW[:, c0·KK..<c1·KK] += dy_tile (O, T) · columns_tile[c0..<c1]ᵀ (T, (c1−c0)·KK), and
+/// dcolumns[c0..<c1] = weight[:, c0·KK..<c1·KK]ᵀ · dy_tile, scattered back onto dx[c0..<c1].
+private struct ConvBackwardChannels: ParallelWork {
+    let g: Conv2dGeometry
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>?
+    let scratch: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let c = g.inputChannels
+        let channels = c * part / parts ..< c * (part + 1) / parts
+        guard !channels.isEmpty else { return }
+        let kk = g.kernelSize * g.kernelSize, sliceRows = channels.count * kk, firstRow = channels.lowerBound * kk
+        let plane = g.columnColumns, storedPlane = g.storedHeight * g.storedWidth
+        let inputImage = c * storedPlane
+        let columns = scratch + part * g.tileScratchCount
+        for n in 0..<g.batch {
+            let x = input + n * inputImage
+            for tile in 0..<g.tilesPerImage {
+                let first = tile * g.rowsPerTile
+                let rows = first ..< min(first + g.rowsPerTile, g.outputHeight)
+                let tileColumns = rows.count * g.outputWidth, offset = first * g.outputWidth
+                let dy = outputGradient + n * g.outputChannels * plane + offset
+                if let weightGradient {
+                    if g.isPointwise {
+                        serialMatrixMultiply(m: g.outputChannels, n: sliceRows, k: tileColumns, dy, leadingA: plane,
+                                             x + channels.lowerBound * storedPlane + offset, transposeB: true,
+                                             leadingB: plane, into: weightGradient + firstRow, leadingC: g.columnRows,
+                                             beta: 1)
+                    } else {
+                        im2col(g, image: x, columns: columns, channels: channels, rows: rows)
+                        serialMatrixMultiply(m: g.outputChannels, n: sliceRows, k: tileColumns, dy, leadingA: plane,
+                                             columns, transposeB: true, leadingB: tileColumns,
+                                             into: weightGradient + firstRow, leadingC: g.columnRows, beta: 1)
+                    }
+                }
+                if let inputGradient {
+                    let dx = inputGradient + n * inputImage
+                    if g.isPointwise {
+                        serialMatrixMultiply(m: sliceRows, n: tileColumns, k: g.outputChannels,
+                                             weight + firstRow, transposeA: true, leadingA: g.columnRows,
+                                             dy, leadingB: plane,
+                                             into: dx + channels.lowerBound * storedPlane + offset, leadingC: plane,
+                                             beta: 1)
+                    } else {
+                        serialMatrixMultiply(m: sliceRows, n: tileColumns, k: g.outputChannels,
+                                             weight + firstRow, transposeA: true, leadingA: g.columnRows,
+                                             dy, leadingB: plane, into: columns)
+                        col2im(g, columns: columns, image: dx, channels: channels, rows: rows)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Σ of `count` floats, eight lanes at a time.
+@inline(__always)
+func sumOfElements(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    let raw = UnsafeRawPointer(x)
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count {
+        sum += x[i]
+        i += 1
+    }
+    return sum
 }

@@ -1,8 +1,12 @@
-// im2col / col2im with the padding fused in, so a padded copy of the input never exists.
+// im2col / col2im of one tile (a band of output rows, a range of input channels), with the
+// padding and the nearest ×2 upsampling of the input fused in, so neither a padded nor an
+// upsampled copy of the input ever exists.
 //
-// image (C, H, W)  columns (C·K·K, Ho·Wo), row (c·K + ki)·K + kj, column oy·Wo + ox holding
-// image[c, oy·s + ki − p, ox·s + kj − p] after padding (zero, or mirrored without repeating
-// the edge as nn.ReflectionPad2d).
+// image (C, Hs, Ws) stored, read as (C, H, W) = its ×2 upsampling when `upsamplesInput`
+// (else Hs = H, Ws = W); columns (c1−c0)·K·K rows by (oy1−oy0)·Wo columns, row
+// ((c − c0)·K + ki)·K + kj, column (oy − oy0)·Wo + ox holding the (upsampled, padded) input at
+// (c, oy·s + ki − p, ox·s + kj − p): zero, or mirrored without repeating the edge as
+// nn.ReflectionPad2d.
 
 /// Mirrors an index into [0, n) without repeating the edge: −1 → 1, n → n − 2.
 @inline(__always)
@@ -21,40 +25,24 @@ func interiorColumns(_ g: Conv2dGeometry, kj: Int) -> Range<Int> {
     return low..<max(low, high)
 }
 
-/// Writes the im2col matrix of one image; overwrites `columns`.
-func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
-    struct Work: RangeWork {
-        let g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>
-        func run(_ channels: Range<Int>) { im2col(g, image: image, columns: columns, channels: channels) }
-    }
-    forEachRange(g.inputChannels, work: g.scratchCount, Work(g: g, image: image, columns: columns))
-}
-
-/// Adds the im2col matrix `columns` back onto the pixels it was read from (the adjoint of
-/// `im2col`); accumulates into `image`.
-func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
-    struct Work: RangeWork {
-        let g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>
-        func run(_ channels: Range<Int>) { col2im(g, columns: columns, image: image, channels: channels) }
-    }
-    forEachRange(g.inputChannels, work: g.scratchCount, Work(g: g, columns: columns, image: image))
-}
-
-private func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
-                    channels: Range<Int>) {
+/// Writes the im2col matrix of `channels` and output `rows` of one image; overwrites `columns`.
+func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
+            channels: Range<Int>, rows: Range<Int>) {
     let k = g.kernelSize, s = g.stride, p = g.padding.amount
-    let h = g.height, w = g.width, ho = g.outputHeight, wo = g.outputWidth
+    let h = g.height, w = g.width, wo = g.outputWidth, storedWidth = g.storedWidth
+    let up = g.upsamplesInput ? 1 : 0                  // stored index = upsampled index >> up
+    let tileColumns = rows.count * wo
     let reflecting: Bool
     if case .reflect = g.padding { reflecting = true } else { reflecting = false }
     for c in channels {
-        let plane = image + c * h * w
+        let plane = image + c * g.storedHeight * storedWidth
         for ki in 0..<k {
             for kj in 0..<k {
-                let rowStart = columns + ((c * k + ki) * k + kj) * ho * wo
+                let rowStart = columns + (((c - channels.lowerBound) * k + ki) * k + kj) * tileColumns
                 let interior = interiorColumns(g, kj: kj)
                 let shift = kj - p
-                for oy in 0..<ho {
-                    let dst = rowStart + oy * wo
+                for oy in rows {
+                    let dst = rowStart + (oy - rows.lowerBound) * wo
                     var iy = oy * s + ki - p
                     if iy < 0 || iy >= h {
                         if !reflecting {
@@ -63,18 +51,20 @@ private func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: U
                         }
                         iy = reflect(iy, h)
                     }
-                    let src = plane + iy * w
+                    let src = plane + (iy >> up) * storedWidth
                     for ox in 0..<interior.lowerBound {
-                        dst[ox] = reflecting ? src[reflect(ox * s + shift, w)] : 0
+                        dst[ox] = reflecting ? src[reflect(ox * s + shift, w) >> up] : 0
                     }
-                    if s == 1 {
+                    if up == 0 && s == 1 {
                         (dst + interior.lowerBound).update(from: src + interior.lowerBound + shift,
                                                            count: interior.count)
-                    } else {
+                    } else if up == 0 {
                         for ox in interior { dst[ox] = src[ox * s + shift] }
+                    } else {
+                        for ox in interior { dst[ox] = src[(ox * s + shift) >> 1] }
                     }
                     for ox in interior.upperBound..<wo {
-                        dst[ox] = reflecting ? src[reflect(ox * s + shift, w)] : 0
+                        dst[ox] = reflecting ? src[reflect(ox * s + shift, w) >> up] : 0
                     }
                 }
             }
@@ -82,34 +72,62 @@ private func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: U
     }
 }
 
-private func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>,
-                    channels: Range<Int>) {
+/// Adds the im2col matrix of `channels` and output `rows` back onto the pixels it was read
+/// from (the adjoint of `im2col`); accumulates into `image`.
+func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>,
+            channels: Range<Int>, rows: Range<Int>) {
     let k = g.kernelSize, s = g.stride, p = g.padding.amount
-    let h = g.height, w = g.width, ho = g.outputHeight, wo = g.outputWidth
+    let h = g.height, w = g.width, wo = g.outputWidth, storedWidth = g.storedWidth
+    let up = g.upsamplesInput ? 1 : 0
+    let tileColumns = rows.count * wo
     let reflecting: Bool
     if case .reflect = g.padding { reflecting = true } else { reflecting = false }
     for c in channels {
-        let plane = image + c * h * w
+        let plane = image + c * g.storedHeight * storedWidth
         for ki in 0..<k {
             for kj in 0..<k {
-                let rowStart = columns + ((c * k + ki) * k + kj) * ho * wo
+                let rowStart = columns + (((c - channels.lowerBound) * k + ki) * k + kj) * tileColumns
                 let interior = interiorColumns(g, kj: kj)
                 let shift = kj - p
-                for oy in 0..<ho {
-                    let src = rowStart + oy * wo
+                for oy in rows {
+                    let src = rowStart + (oy - rows.lowerBound) * wo
                     var iy = oy * s + ki - p
                     if iy < 0 || iy >= h {
                         if !reflecting { continue }
                         iy = reflect(iy, h)
                     }
-                    let dst = plane + iy * w
+                    let dst = plane + (iy >> up) * storedWidth
                     if reflecting {
-                        for ox in 0..<interior.lowerBound { dst[reflect(ox * s + shift, w)] += src[ox] }
-                        for ox in interior.upperBound..<wo { dst[reflect(ox * s + shift, w)] += src[ox] }
+                        for ox in 0..<interior.lowerBound { dst[reflect(ox * s + shift, w) >> up] += src[ox] }
+                        for ox in interior.upperBound..<wo { dst[reflect(ox * s + shift, w) >> up] += src[ox] }
                     }
-                    for ox in interior { dst[ox * s + shift] += src[ox] }
+                    if up == 0 && s == 1 {
+                        addRow(src + interior.lowerBound, into: dst + interior.lowerBound + shift, count: interior.count)
+                    } else if up == 0 {
+                        for ox in interior { dst[ox * s + shift] += src[ox] }
+                    } else {
+                        for ox in interior { dst[(ox * s + shift) >> 1] += src[ox] }
+                    }
                 }
             }
         }
+    }
+}
+
+/// `target[i] += source[i]` for `count` floats, eight lanes at a time (the buffers do not
+/// overlap, which the compiler cannot know).
+@inline(__always)
+func addRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+    var i = 0
+    while i + 8 <= count {
+        let sum = to.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            + from.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        to.storeBytes(of: sum, toByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        target[i] += source[i]
+        i += 1
     }
 }

@@ -191,6 +191,29 @@ func forEachPart<Work: ParallelWork>(work amount: Int, _ work: Work) {
     }
 }
 
+/// Runs `work` split into at most `maximumParts` parts (one per worker thread), when `amount`
+/// floats of work are worth it, else as one part on the calling thread.
+@inline(__always)
+func forEachPart<Work: ParallelWork>(work amount: Int, maximumParts: Int, _ work: Work) {
+    let pool = workers
+    let parts = min(pool.count, maximumParts)
+    if parts <= 1 || amount < parallelWorkThreshold {
+        work.run(part: 0, of: 1)
+    } else if parts == pool.count {
+        pool.run(work)
+    } else {
+        pool.run(LimitedParts(work: work, parts: parts))
+    }
+}
+
+private struct LimitedParts<Work: ParallelWork>: ParallelWork {
+    let work: Work
+    let parts: Int
+    func run(part: Int, of _: Int) {
+        if part < parts { work.run(part: part, of: parts) }
+    }
+}
+
 /// Runs `work` over `0..<count` split into one contiguous range per worker thread (fewer when
 /// `count` is smaller), or as one range on the calling thread below `parallelWorkThreshold`
 /// floats of `work`.

@@ -3,7 +3,8 @@ import Tensors
 
 /// The reference's `ConvLayer` (models/blocks.py): optional nearest ×2 upsample →
 /// ReflectionPad2d(k/2) (unless `usePadding` is false) → Conv2d (stride 2 when scaling down;
-/// bias only without a norm) → norm → activation. With spectral normalization the conv weight
+/// bias only without a norm) → norm → activation. The upsampling is fused into the conv's
+/// im2col (`Conv2dGeometry.upsamplesInput`): the upsampled map is never stored. With spectral normalization the conv weight
 /// is `weight_orig / σ` (`torch.nn.utils.spectral_norm`, one power iteration per training
 /// forward). Keys, in the reference's order: `conv2d.bias`, `conv2d.weight` (or
 /// `conv2d.weight_orig` then buffers `conv2d.weight_u`, `conv2d.weight_v`), `relu.func.weight`
@@ -12,7 +13,6 @@ public final class ConvLayer: Layer {
     public let input: FeatureMap
     public let output: FeatureMap
     public let geometry: Conv2dGeometry
-    private let upsampled: FeatureMap?
     private let convolved: FeatureMap
     private let weight: Slot
     private let bias: Slot?
@@ -40,15 +40,11 @@ public final class ConvLayer: Layer {
         self.input = input
         let (c, o, k) = (input.channels, outputChannels, kernelSize)
         let hasBias = norm == .none
-        var convInput = input
-        upsampled = scale == .up
-            ? builder.scoped(name) { builder.featureMap(channels: c, height: 2 * input.height, width: 2 * input.width) }
-            : nil
-        if let upsampled { convInput = upsampled }
+        let factor = scale == .up ? 2 : 1
         geometry = Conv2dGeometry(batch: input.batch, inputChannels: c, outputChannels: o,
-                                  height: convInput.height, width: convInput.width, kernelSize: k,
+                                  height: factor * input.height, width: factor * input.width, kernelSize: k,
                                   stride: scale == .down ? 2 : 1,
-                                  padding: usePadding ? .reflect(k / 2) : .none)
+                                  padding: usePadding ? .reflect(k / 2) : .none, upsamplesInput: scale == .up)
         builder.requireScratch(max(geometry.scratchCount, spectralNorm ? o : 0))
         let weightShape: Shape = [o, c, k, k]
         var spectral: SpectralNormState?
@@ -88,12 +84,6 @@ public final class ConvLayer: Layer {
     }
 
     public func forward(_ pass: Pass) {
-        var x = pass.value(input)
-        if let upsampled {
-            nearestUpsample2xForward(input: x, output: pass.value(upsampled), batch: input.batch,
-                                     channels: input.channels, height: input.height, width: input.width)
-            x = pass.value(upsampled)
-        }
         var w = pass.parameter(weight)
         if let spectral {
             let normalized = pass.saved(spectral.normalizedWeight)
@@ -105,7 +95,7 @@ public final class ConvLayer: Layer {
             pass.saved(spectral.usedV).update(from: pass.buffer(spectral.v), count: spectral.v.count)
             w = normalized
         }
-        conv2dForward(geometry, input: x, weight: w, bias: bias.map { UnsafePointer(pass.parameter($0)) },
+        conv2dForward(geometry, input: pass.value(input), weight: w, bias: bias.map { UnsafePointer(pass.parameter($0)) },
                       output: pass.value(convolved), scratch: pass.scratch)
         normalization?.forward(pass)
         activation?.forward(pass)
@@ -114,8 +104,7 @@ public final class ConvLayer: Layer {
     public func backward(_ pass: Pass) {
         activation?.backward(pass)
         normalization?.backward(pass)
-        let x = upsampled.map { pass.value($0) } ?? pass.value(input)
-        let dx = upsampled.map { pass.gradient($0) } ?? pass.gradient(input)
+        let x = pass.value(input), dx = pass.gradient(input)
         let w = spectral.map { pass.saved($0.normalizedWeight) } ?? pass.parameter(weight)
         let dw = spectral.map { pass.savedGradient($0.normalizedWeight) } ?? pass.gradient(weight)
         conv2dBackward(geometry, input: x, weight: w, outputGradient: pass.gradient(convolved),
@@ -126,11 +115,6 @@ public final class ConvLayer: Layer {
                                  normalizedWeight: w, normalizedWeightGradient: dw,
                                  u: pass.saved(spectral.usedU), v: pass.saved(spectral.usedV),
                                  sigma: pass.saved(spectral.sigma).pointee, weightGradient: pass.gradient(weight))
-        }
-        if let upsampled {
-            nearestUpsample2xBackward(outputGradient: pass.gradient(upsampled), inputGradient: pass.gradient(input),
-                                      batch: input.batch, channels: input.channels,
-                                      height: input.height, width: input.width)
         }
     }
 }

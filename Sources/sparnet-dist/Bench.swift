@@ -39,6 +39,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Conv: height and width of the input.") var size = 128
     @Option(help: "Conv: kernel size.") var kernelSize = 3
     @Option(help: "Conv: stride (1 or 2).") var stride = 1
+    @Option(help: "Conv: floats of im2col matrix per tile.") var tileFloats = Conv2dGeometry.defaultTileFloats
+    @Option(help: "Conv: output pixels per tile at least.") var minimumTileColumns = Conv2dGeometry.defaultMinimumTileColumns
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
@@ -52,6 +54,9 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard batch > 0, inputChannels > 0, outputChannels > 0, size > 0, kernelSize > 0 else {
             throw ValidationError("--batch, --input-channels, --output-channels, --size and --kernel-size must be positive")
+        }
+        guard tileFloats > 0, minimumTileColumns > 0 else {
+            throw ValidationError("--tile-floats and --minimum-tile-columns must be positive")
         }
         guard stride == 1 || stride == 2 else { throw ValidationError("--stride must be 1 or 2, got \(stride)") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
@@ -86,18 +91,21 @@ struct Bench: ParsableCommand {
     private func runConv() {
         let g = Conv2dGeometry(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
                                height: size, width: size, kernelSize: kernelSize, stride: stride,
-                               padding: kernelSize > 1 ? .reflect(kernelSize / 2) : .none)
+                               padding: kernelSize > 1 ? .reflect(kernelSize / 2) : .none, tileFloats: tileFloats,
+                               minimumTileColumns: minimumTileColumns)
         let input = Arena(count: g.inputCount), output = Arena(count: g.outputCount)
         let weight = Arena(count: g.weightCount), bias = Arena(count: outputChannels)
         let inputGradient = Arena(count: g.inputCount), weightGradient = Arena(count: g.weightCount)
         let biasGradient = Arena(count: outputChannels), scratch = Arena(count: max(g.scratchCount, 1))
+        // One image's whole im2col matrix, for the ceiling's sgemm calls.
+        let columns = Arena(count: g.columnRows * g.columnColumns)
         for arena in [input, weight, output] { fillUniform(arena) }
-        let common = commonFields.merging(["geometry": g.description]) { $1 }
+        let common = commonFields.merging(["geometry": g.description, "rows_per_tile": "\(g.rowsPerTile)"]) { $1 }
 
         // The ceiling: the same sgemm calls the conv makes, on data already in column form.
         let (m, n, k) = (g.outputChannels, g.columnColumns, g.columnRows)
         let sgemm = measure(repeats) {
-            for _ in 0..<g.batch { matrixMultiply(m: m, n: n, k: k, weight.base, scratch.base, into: output.base) }
+            for _ in 0..<g.batch { matrixMultiply(m: m, n: n, k: k, weight.base, columns.base, into: output.base) }
         }
         report(common.merging(["figure": "sgemm_ceiling", "m": "\(m)", "n": "\(n)", "k": "\(k)"]) { $1 },
                sgemm, flops: g.forwardFlops)
@@ -109,9 +117,9 @@ struct Bench: ParsableCommand {
         // Backward's ceiling: its two sgemm calls per image (weight gradient, column gradient).
         let backwardSgemm = measure(repeats) {
             for _ in 0..<g.batch {
-                matrixMultiply(m: m, n: k, k: n, output.base, scratch.base, transposeB: true,
+                matrixMultiply(m: m, n: k, k: n, output.base, columns.base, transposeB: true,
                                into: weightGradient.base, beta: 1)
-                matrixMultiply(m: k, n: n, k: m, weight.base, transposeA: true, output.base, into: scratch.base)
+                matrixMultiply(m: k, n: n, k: m, weight.base, transposeA: true, output.base, into: columns.base)
             }
         }
         report(common.merging(["figure": "sgemm_ceiling_backward"]) { $1 }, backwardSgemm, flops: 2 * g.forwardFlops)

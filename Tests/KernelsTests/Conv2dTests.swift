@@ -16,14 +16,45 @@ let convGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 3, width: 3, kernelSize: 3, stride: 1, padding: .reflect(2)),
 ]
 
-/// Large enough (scratch ≥ 2¹⁶ floats) that im2col and col2im split channels across threads.
+/// The input read as its nearest ×2 upsampling (the decoder's and hourglass's `scale='up'`
+/// ConvLayers), the upsampled copy never made.
+let upsamplingConvGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 4, height: 8, width: 6, kernelSize: 3, stride: 1,
+                   padding: .reflect(1), upsamplesInput: true),
+    Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 3, height: 10, width: 12, kernelSize: 3, stride: 2,
+                   padding: .zero(1), upsamplesInput: true),
+    Conv2dGeometry(batch: 3, inputChannels: 2, outputChannels: 3, height: 4, width: 4, kernelSize: 1, stride: 1,
+                   padding: .none, upsamplesInput: true),
+]
+
+/// Tiles of one or two output rows, so an image spans several tiles (and col2im of adjacent
+/// tiles adds into shared input rows).
+let tiledConvGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, stride: 1,
+                   padding: .reflect(1), tileFloats: 1, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 3, height: 9, width: 6, kernelSize: 3, stride: 2,
+                   padding: .reflect(1), tileFloats: 2 * 45 * 3, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 2, inputChannels: 4, outputChannels: 3, height: 6, width: 8, kernelSize: 3, stride: 1,
+                   padding: .reflect(1), upsamplesInput: true, tileFloats: 36 * 8 * 3, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 3, inputChannels: 7, outputChannels: 9, height: 5, width: 5, kernelSize: 1, stride: 1,
+                   padding: .none, tileFloats: 1, minimumTileColumns: 1),
+]
+
+/// Large enough (≥ 2¹⁵ floats of work) that the kernels split tiles (forward) and channels
+/// (backward) across threads, with several tiles per image.
 let parallelConvGeometries: [Conv2dGeometry] = [
-    Conv2dGeometry(batch: 2, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3, stride: 1, padding: .reflect(1)),
-    Conv2dGeometry(batch: 1, inputChannels: 11, outputChannels: 4, height: 64, width: 48, kernelSize: 3, stride: 2, padding: .zero(1)),
+    Conv2dGeometry(batch: 2, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3, stride: 1,
+                   padding: .reflect(1), tileFloats: 117 * 31 * 5, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 1, inputChannels: 11, outputChannels: 4, height: 64, width: 48, kernelSize: 3, stride: 2,
+                   padding: .zero(1), tileFloats: 99 * 24 * 7, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 5, height: 40, width: 36, kernelSize: 3, stride: 1,
+                   padding: .reflect(1), upsamplesInput: true, tileFloats: 81 * 36 * 6, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 2, inputChannels: 10, outputChannels: 7, height: 45, width: 43, kernelSize: 1, stride: 1,
+                   padding: .none, tileFloats: 10 * 43 * 4, minimumTileColumns: 1),
 ]
 
 @Suite struct Conv2dTests {
-    @Test("Double reference backward matches central differences", arguments: convGeometries)
+    @Test("Double reference backward matches central differences", arguments: convGeometries + upsamplingConvGeometries)
     func referenceGradients(_ g: Conv2dGeometry) {
         var random = TestRandom(seed: 11)
         let x = random.uniform(g.inputCount), w = random.uniform(g.weightCount)
@@ -36,7 +67,7 @@ let parallelConvGeometries: [Conv2dGeometry] = [
     }
 
     @Test("Float kernel matches the Double reference, forward and backward",
-          arguments: convGeometries + parallelConvGeometries)
+          arguments: convGeometries + upsamplingConvGeometries + tiledConvGeometries + parallelConvGeometries)
     func kernelMatchesReference(_ g: Conv2dGeometry) {
         var random = TestRandom(seed: 12)
         let x = random.uniform(g.inputCount).floats, w = random.uniform(g.weightCount).floats
@@ -69,8 +100,12 @@ let parallelConvGeometries: [Conv2dGeometry] = [
         let valid = Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 16, width: 12,
                                    kernelSize: 3, stride: 1, padding: .none)
         #expect((valid.outputHeight, valid.outputWidth) == (14, 10))
-        #expect(valid.scratchCount == 9 * 14 * 10)
-        #expect(parallelConvGeometries.allSatisfy { $0.scratchCount >= 1 << 16 })
+        #expect(valid.tileScratchCount == 9 * 14 * 10 && valid.scratchCount == valid.tileScratchCount * valid.threads)
+        #expect(parallelConvGeometries.allSatisfy { $0.tilesPerImage > 2 })
+        let up = Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 1, height: 8, width: 6, kernelSize: 3,
+                                padding: .reflect(1), upsamplesInput: true, tileFloats: 27 * 6 * 3, minimumTileColumns: 1, threads: 2)
+        #expect((up.storedHeight, up.storedWidth, up.inputCount) == (4, 3, 2 * 3 * 4 * 3))
+        #expect((up.rowsPerTile, up.tilesPerImage, up.scratchCount) == (3, 3, 2 * 27 * 6 * 3))
     }
 }
 

@@ -2,7 +2,8 @@ import Kernels
 
 extension Reference {
     /// The padded input value at (n, c, y, x) with y, x in padded coordinates shifted by −p,
-    /// and the source index it reads (nil for zero padding).
+    /// and the source index it reads (nil for zero padding); with `upsamplesInput`, (y, x) are
+    /// coordinates of the ×2 upsampled input.
     static func paddedIndex(_ g: Conv2dGeometry, n: Int, c: Int, y: Int, x: Int) -> Int? {
         var y = y, x = x
         switch g.padding {
@@ -12,7 +13,9 @@ extension Reference {
             if y < 0 { y = -y } else if y >= g.height { y = 2 * (g.height - 1) - y }
             if x < 0 { x = -x } else if x >= g.width { x = 2 * (g.width - 1) - x }
         }
-        return ((n * g.inputChannels + c) * g.height + y) * g.width + x
+        // Nearest ×2 upsampling: pixel (y, x) of the upsampled input is (y/2, x/2) of the stored one.
+        if g.upsamplesInput { (y, x) = (y / 2, x / 2) }
+        return ((n * g.inputChannels + c) * g.storedHeight + y) * g.storedWidth + x
     }
 
     /// input (N, C, H, W)  weight (O, C, K, K)  bias (O) or empty  →  output (N, O, Ho, Wo)
