@@ -9,6 +9,10 @@
 // The one-call `batchNorm2dTrainingForward` / `batchNorm2dTrainingBackward` are exactly the two
 // phases with no allreduce (same arithmetic, same results).
 //
+// Every kernel takes an optional `FusedActivation`: the forward then writes act(norm(x)) and
+// the backward takes that output and its gradient (the norm's own output and gradient never
+// exist). Channels are independent and run on the worker threads.
+//
 // Precision: Σx and Σx² are accumulated in Double, so the variance's relative error is about
 // 1e-16·(mean/std)², negligible up to mean/std ≈ 1e4. The mean is then kept and applied in
 // Float (as PyTorch's `save_mean`), so y carries an absolute error up to |γ|·ulp(mean)/(2·std).
@@ -23,11 +27,19 @@ public func batchNorm2dForwardSums(batch: Int, channels: Int, plane: Int,
                                    input: UnsafePointer<Float>, sums: UnsafeMutablePointer<Double>) {
     precondition(batch > 0 && channels > 0 && plane > 0,
                  "BatchNorm2d: sizes must be positive (batch \(batch), channels \(channels), plane \(plane))")
-    for c in 0..<channels {
-        let (sum, sumOfSquares) = channelSums(input, channel: c, batch: batch, channels: channels, plane: plane)
-        sums[c] = sum
-        sums[channels + c] = sumOfSquares
+    struct Work: RangeWork {
+        let batch: Int, channels: Int, plane: Int
+        let input: UnsafePointer<Float>, sums: UnsafeMutablePointer<Double>
+        func run(_ range: Range<Int>) {
+            for c in range {
+                let (sum, sumOfSquares) = channelSums(input, channel: c, batch: batch, channels: channels, plane: plane)
+                sums[c] = sum
+                sums[channels + c] = sumOfSquares
+            }
+        }
     }
+    forEachRange(channels, work: batch * channels * plane,
+                 Work(batch: batch, channels: channels, plane: plane, input: input, sums: sums))
 }
 
 /// Training forward from per-channel sums (possibly added over ranks): overwrites `output`,
@@ -41,7 +53,8 @@ public func batchNorm2dForwardSums(batch: Int, channels: Int, plane: Int,
 /// the backward needs.
 /// runningVariance moves towards the unbiased variance, biased·count/(count − 1).
 /// `output` may be `input` (each element is read before it is written), but the backward
-/// needs the input, so only when no backward follows.
+/// needs the input, so only when no backward follows. With `activation`, `output` holds
+/// act(normalized).
 public func batchNorm2dForwardFromSums(batch: Int, channels: Int, plane: Int,
                                        sums: UnsafePointer<Double>, count: Int,
                                        input: UnsafePointer<Float>,
@@ -51,16 +64,16 @@ public func batchNorm2dForwardFromSums(batch: Int, channels: Int, plane: Int,
                                        output: UnsafeMutablePointer<Float>,
                                        savedMean: UnsafeMutablePointer<Float>,
                                        savedInverseStd: UnsafeMutablePointer<Float>,
-                                       momentum: Float = 0.1, epsilon: Float = 1e-5) {
+                                       momentum: Float = 0.1, epsilon: Float = 1e-5,
+                                       activation: FusedActivation = .identity) {
     checkTraining(batch: batch, channels: channels, plane: plane, count: count)
     checkHyperparameters(momentum: momentum, epsilon: epsilon)
-    for c in 0..<channels {
-        normalizeChannel(c, sum: sums[c], sumOfSquares: sums[channels + c], count: count,
-                         batch: batch, channels: channels, plane: plane, input: input,
-                         weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                         output: output, savedMean: savedMean, savedInverseStd: savedInverseStd,
-                         momentum: momentum, epsilon: epsilon)
-    }
+    let work = NormalizeChannels(batch: batch, channels: channels, plane: plane, count: count, sums: sums,
+                                 input: input, weight: weight, bias: bias, runningMean: runningMean,
+                                 runningVariance: runningVariance, output: output, savedMean: savedMean,
+                                 savedInverseStd: savedInverseStd, momentum: momentum, epsilon: epsilon,
+                                 negativeScale: activation.negativeScale)
+    forEachRange(channels, work: batch * channels * plane, work)
 }
 
 /// Training forward (batch statistics of this call's input alone): overwrites `output`,
@@ -70,6 +83,7 @@ public func batchNorm2dForwardFromSums(batch: Int, channels: Int, plane: Int,
 /// savedMean, savedInverseStd: C floats each, kept for `batchNorm2dTrainingBackward`.
 /// running ← (1 − momentum)·running + momentum·batch statistic (unbiased variance).
 /// `output` may be `input` only when no backward follows (the backward needs the input).
+/// With `activation`, `output` holds act(normalized).
 public func batchNorm2dTrainingForward(batch: Int, channels: Int, plane: Int,
                                        input: UnsafePointer<Float>,
                                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
@@ -78,18 +92,17 @@ public func batchNorm2dTrainingForward(batch: Int, channels: Int, plane: Int,
                                        output: UnsafeMutablePointer<Float>,
                                        savedMean: UnsafeMutablePointer<Float>,
                                        savedInverseStd: UnsafeMutablePointer<Float>,
-                                       momentum: Float = 0.1, epsilon: Float = 1e-5) {
+                                       momentum: Float = 0.1, epsilon: Float = 1e-5,
+                                       activation: FusedActivation = .identity) {
     let count = batch * plane
     checkTraining(batch: batch, channels: channels, plane: plane, count: count)
     checkHyperparameters(momentum: momentum, epsilon: epsilon)
-    for c in 0..<channels {
-        let (sum, sumOfSquares) = channelSums(input, channel: c, batch: batch, channels: channels, plane: plane)
-        normalizeChannel(c, sum: sum, sumOfSquares: sumOfSquares, count: count,
-                         batch: batch, channels: channels, plane: plane, input: input,
-                         weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                         output: output, savedMean: savedMean, savedInverseStd: savedInverseStd,
-                         momentum: momentum, epsilon: epsilon)
-    }
+    let work = NormalizeChannels(batch: batch, channels: channels, plane: plane, count: count, sums: nil,
+                                 input: input, weight: weight, bias: bias, runningMean: runningMean,
+                                 runningVariance: runningVariance, output: output, savedMean: savedMean,
+                                 savedInverseStd: savedInverseStd, momentum: momentum, epsilon: epsilon,
+                                 negativeScale: activation.negativeScale)
+    forEachRange(channels, work: batch * channels * plane, work)
 }
 
 /// First phase of the training backward: overwrites `sums` with this rank's per-channel
@@ -99,23 +112,40 @@ public func batchNorm2dTrainingForward(batch: Int, channels: Int, plane: Int,
 /// input (N, C, H, W)  outputGradient (N, C, H, W)  weightGradient (C)  biasGradient (C),
 /// `plane` = H·W; savedMean, savedInverseStd (C) from the training forward.
 /// sums: 2·C Doubles, Σdy for each channel then Σdy·xHat for each channel.
+/// With `activation`, `outputGradient` is the gradient of the activated `output` of the
+/// forward (required then), and dy above is the norm's own output gradient derived from them.
 public func batchNorm2dBackwardSums(batch: Int, channels: Int, plane: Int,
                                     input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                     savedMean: UnsafePointer<Float>, savedInverseStd: UnsafePointer<Float>,
                                     weightGradient: UnsafeMutablePointer<Float>?,
                                     biasGradient: UnsafeMutablePointer<Float>?,
-                                    sums: UnsafeMutablePointer<Double>) {
+                                    sums: UnsafeMutablePointer<Double>,
+                                    activation: FusedActivation = .identity, output: UnsafePointer<Float>? = nil) {
     precondition(batch > 0 && channels > 0 && plane > 0,
                  "BatchNorm2d: sizes must be positive (batch \(batch), channels \(channels), plane \(plane))")
-    for c in 0..<channels {
-        let (sumDy, sumDyXHat) = channelGradientSums(c, batch: batch, channels: channels, plane: plane,
-                                                      input: input, outputGradient: outputGradient,
-                                                      mean: savedMean[c], invStd: savedInverseStd[c])
-        sums[c] = sumDy
-        sums[channels + c] = sumDyXHat
-        if let biasGradient { biasGradient[c] += Float(sumDy) }
-        if let weightGradient { weightGradient[c] += Float(sumDyXHat) }
+    let gradient = NormGradient(activation, output: output, outputGradient: outputGradient, name: "BatchNorm2d")
+    struct Work: RangeWork {
+        let batch: Int, channels: Int, plane: Int
+        let input: UnsafePointer<Float>, gradient: NormGradient
+        let savedMean: UnsafePointer<Float>, savedInverseStd: UnsafePointer<Float>
+        let weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?
+        let sums: UnsafeMutablePointer<Double>
+        func run(_ range: Range<Int>) {
+            for c in range {
+                let (sumDy, sumDyXHat) = channelGradientSums(c, batch: batch, channels: channels, plane: plane,
+                                                              input: input, gradient: gradient,
+                                                              mean: savedMean[c], invStd: savedInverseStd[c])
+                sums[c] = sumDy
+                sums[channels + c] = sumDyXHat
+                if let biasGradient { biasGradient[c] += Float(sumDy) }
+                if let weightGradient { weightGradient[c] += Float(sumDyXHat) }
+            }
+        }
     }
+    forEachRange(channels, work: batch * channels * plane,
+                 Work(batch: batch, channels: channels, plane: plane, input: input, gradient: gradient,
+                      savedMean: savedMean, savedInverseStd: savedInverseStd, weightGradient: weightGradient,
+                      biasGradient: biasGradient, sums: sums))
 }
 
 /// Second phase of the training backward: accumulates (`+=`) the input gradient from
@@ -125,20 +155,22 @@ public func batchNorm2dBackwardSums(batch: Int, channels: Int, plane: Int,
 /// input (N, C, H, W)  weight (C)  outputGradient (N, C, H, W)  inputGradient (N, C, H, W),
 /// `plane` = H·W; savedMean, savedInverseStd (C) from the forward.
 /// sums: 2·C Doubles from `batchNorm2dBackwardSums` (Σdy then Σdy·xHat), summed over every
-/// rank; count: the same global count the forward used.
+/// rank; count: the same global count the forward used. `activation` and `output` as in
+/// `batchNorm2dBackwardSums`.
 public func batchNorm2dBackwardFromSums(batch: Int, channels: Int, plane: Int,
                                         sums: UnsafePointer<Double>, count: Int,
                                         input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                         outputGradient: UnsafePointer<Float>,
                                         savedMean: UnsafePointer<Float>, savedInverseStd: UnsafePointer<Float>,
-                                        inputGradient: UnsafeMutablePointer<Float>) {
+                                        inputGradient: UnsafeMutablePointer<Float>,
+                                        activation: FusedActivation = .identity, output: UnsafePointer<Float>? = nil) {
     checkTraining(batch: batch, channels: channels, plane: plane, count: count)
-    for c in 0..<channels {
-        applyInputGradient(c, sumDy: sums[c], sumDyXHat: sums[channels + c], count: count,
-                           batch: batch, channels: channels, plane: plane, input: input, weight: weight,
-                           outputGradient: outputGradient, savedMean: savedMean, savedInverseStd: savedInverseStd,
-                           inputGradient: inputGradient)
-    }
+    let gradient = NormGradient(activation, output: output, outputGradient: outputGradient, name: "BatchNorm2d")
+    let work = TrainingBackwardChannels(batch: batch, channels: channels, plane: plane, count: count, sums: sums,
+                                        input: input, weight: weight, gradient: gradient, savedMean: savedMean,
+                                        savedInverseStd: savedInverseStd, inputGradient: inputGradient,
+                                        weightGradient: nil, biasGradient: nil)
+    forEachRange(channels, work: batch * channels * plane, work)
 }
 
 /// Training backward with this call's batch statistics; accumulates (`+=`) into every
@@ -147,29 +179,25 @@ public func batchNorm2dBackwardFromSums(batch: Int, channels: Int, plane: Int,
 ///
 /// input (N, C, H, W)  weight (C)  outputGradient (N, C, H, W)
 /// inputGradient (N, C, H, W)  weightGradient (C)  biasGradient (C), `plane` = H·W;
-/// savedMean, savedInverseStd (C) from `batchNorm2dTrainingForward`.
+/// savedMean, savedInverseStd (C) from `batchNorm2dTrainingForward`. With `activation`,
+/// `outputGradient` is the gradient of the activated `output` of the forward (required then),
+/// and dy above is the norm's own output gradient derived from them.
 public func batchNorm2dTrainingBackward(batch: Int, channels: Int, plane: Int,
                                         input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                         outputGradient: UnsafePointer<Float>,
                                         savedMean: UnsafePointer<Float>, savedInverseStd: UnsafePointer<Float>,
                                         inputGradient: UnsafeMutablePointer<Float>?,
                                         weightGradient: UnsafeMutablePointer<Float>?,
-                                        biasGradient: UnsafeMutablePointer<Float>?) {
+                                        biasGradient: UnsafeMutablePointer<Float>?,
+                                        activation: FusedActivation = .identity, output: UnsafePointer<Float>? = nil) {
     let count = batch * plane
     checkTraining(batch: batch, channels: channels, plane: plane, count: count)
-    for c in 0..<channels {
-        let (sumDy, sumDyXHat) = channelGradientSums(c, batch: batch, channels: channels, plane: plane,
-                                                      input: input, outputGradient: outputGradient,
-                                                      mean: savedMean[c], invStd: savedInverseStd[c])
-        if let biasGradient { biasGradient[c] += Float(sumDy) }
-        if let weightGradient { weightGradient[c] += Float(sumDyXHat) }
-        if let inputGradient {
-            applyInputGradient(c, sumDy: sumDy, sumDyXHat: sumDyXHat, count: count,
-                               batch: batch, channels: channels, plane: plane, input: input, weight: weight,
-                               outputGradient: outputGradient, savedMean: savedMean,
-                               savedInverseStd: savedInverseStd, inputGradient: inputGradient)
-        }
-    }
+    let gradient = NormGradient(activation, output: output, outputGradient: outputGradient, name: "BatchNorm2d")
+    let work = TrainingBackwardChannels(batch: batch, channels: channels, plane: plane, count: count, sums: nil,
+                                        input: input, weight: weight, gradient: gradient, savedMean: savedMean,
+                                        savedInverseStd: savedInverseStd, inputGradient: inputGradient,
+                                        weightGradient: weightGradient, biasGradient: biasGradient)
+    forEachRange(channels, work: batch * channels * plane, work)
 }
 
 /// Evaluation forward with the running statistics: overwrites `output`,
@@ -177,23 +205,36 @@ public func batchNorm2dTrainingBackward(batch: Int, channels: Int, plane: Int,
 ///
 /// input (N, C, H, W)  weight (C)  bias (C)  runningMean (C)  runningVariance (C)
 /// output (N, C, H, W), `plane` = H·W. `output` may be `input` when no backward follows.
+/// With `activation`, `output` holds act(normalized).
 public func batchNorm2dEvalForward(batch: Int, channels: Int, plane: Int,
                                    input: UnsafePointer<Float>,
                                    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                    runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
-                                   output: UnsafeMutablePointer<Float>, epsilon: Float = 1e-5) {
+                                   output: UnsafeMutablePointer<Float>, epsilon: Float = 1e-5,
+                                   activation: FusedActivation = .identity) {
     precondition(batch > 0 && channels > 0 && plane > 0 && epsilon >= 0,
                  "BatchNorm2d: sizes must be positive (batch \(batch), channels \(channels), plane \(plane)), eps \(epsilon) ≥ 0")
-    for c in 0..<channels {
-        let mean = runningMean[c]
-        let scale = weight[c] * Float(1 / (Double(runningVariance[c]) + Double(epsilon)).squareRoot())
-        let shift = bias[c]
-        for n in 0..<batch {
-            let offset = (n * channels + c) * plane
-            let x = input + offset, y = output + offset
-            for i in 0..<plane { y[i] = (x[i] - mean) * scale + shift }
+    struct Work: RangeWork {
+        let batch: Int, channels: Int, plane: Int
+        let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>
+        let runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>
+        let output: UnsafeMutablePointer<Float>, epsilon: Float, negativeScale: Float
+        func run(_ range: Range<Int>) {
+            for c in range {
+                let mean = runningMean[c]
+                let scale = weight[c] * Float(1 / (Double(runningVariance[c]) + Double(epsilon)).squareRoot())
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * plane
+                    normalizeAndActivate(input + offset, into: output + offset, count: plane, mean: mean,
+                                         scale: scale, shift: bias[c], negativeScale: negativeScale)
+                }
+            }
         }
     }
+    forEachRange(channels, work: batch * channels * plane,
+                 Work(batch: batch, channels: channels, plane: plane, input: input, weight: weight, bias: bias,
+                      runningMean: runningMean, runningVariance: runningVariance, output: output,
+                      epsilon: epsilon, negativeScale: activation.negativeScale))
 }
 
 /// Evaluation backward (the affine map of the running statistics); accumulates (`+=`) into
@@ -202,7 +243,8 @@ public func batchNorm2dEvalForward(batch: Int, channels: Int, plane: Int,
 ///
 /// input (N, C, H, W)  weight (C)  runningMean (C)  runningVariance (C)
 /// outputGradient (N, C, H, W)  inputGradient (N, C, H, W)  weightGradient (C)  biasGradient (C),
-/// `plane` = H·W. The input is needed only for `weightGradient`.
+/// `plane` = H·W. The input is needed only for `weightGradient`. `activation` and `output` as
+/// in `batchNorm2dTrainingBackward`.
 public func batchNorm2dEvalBackward(batch: Int, channels: Int, plane: Int,
                                     input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
@@ -210,30 +252,45 @@ public func batchNorm2dEvalBackward(batch: Int, channels: Int, plane: Int,
                                     inputGradient: UnsafeMutablePointer<Float>?,
                                     weightGradient: UnsafeMutablePointer<Float>?,
                                     biasGradient: UnsafeMutablePointer<Float>?,
-                                    epsilon: Float = 1e-5) {
+                                    epsilon: Float = 1e-5,
+                                    activation: FusedActivation = .identity, output: UnsafePointer<Float>? = nil) {
     precondition(batch > 0 && channels > 0 && plane > 0 && epsilon >= 0,
                  "BatchNorm2d: sizes must be positive (batch \(batch), channels \(channels), plane \(plane)), eps \(epsilon) ≥ 0")
-    for c in 0..<channels {
-        let mean = runningMean[c]
-        let invStd = Float(1 / (Double(runningVariance[c]) + Double(epsilon)).squareRoot())
-        let scale = weight[c] * invStd
-        var sumDy = 0.0, sumDyCentered = 0.0
-        for n in 0..<batch {
-            let offset = (n * channels + c) * plane
-            let x = input + offset, dy = outputGradient + offset
-            if weightGradient != nil || biasGradient != nil {
-                let (s, d) = sumAndCenteredDot(dy, x, mean: mean, count: plane)
-                sumDy += s
-                sumDyCentered += d
-            }
-            if let inputGradient {
-                let dx = inputGradient + offset
-                for i in 0..<plane { dx[i] += dy[i] * scale }
+    let gradient = NormGradient(activation, output: output, outputGradient: outputGradient, name: "BatchNorm2d")
+    struct Work: RangeWork {
+        let batch: Int, channels: Int, plane: Int
+        let input: UnsafePointer<Float>, weight: UnsafePointer<Float>
+        let runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>, gradient: NormGradient
+        let inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>?
+        let biasGradient: UnsafeMutablePointer<Float>?, epsilon: Float
+        func run(_ range: Range<Int>) {
+            for c in range {
+                let mean = runningMean[c]
+                let invStd = Float(1 / (Double(runningVariance[c]) + Double(epsilon)).squareRoot())
+                let scale = weight[c] * invStd
+                var sumDy = 0.0, sumDyCentered = 0.0
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * plane
+                    let x = input + offset
+                    if weightGradient != nil || biasGradient != nil {
+                        let (s, d) = gradient.sumAndCenteredDot(at: offset, x, mean: mean, count: plane)
+                        sumDy += s
+                        sumDyCentered += d
+                    }
+                    if let inputGradient {
+                        gradient.addScaled(at: offset, scale: scale, count: plane, into: inputGradient + offset)
+                    }
+                }
+                if let biasGradient { biasGradient[c] += Float(sumDy) }
+                if let weightGradient { weightGradient[c] += Float(sumDyCentered * Double(invStd)) }
             }
         }
-        if let biasGradient { biasGradient[c] += Float(sumDy) }
-        if let weightGradient { weightGradient[c] += Float(sumDyCentered * Double(invStd)) }
     }
+    forEachRange(channels, work: batch * channels * plane,
+                 Work(batch: batch, channels: channels, plane: plane, input: input, weight: weight,
+                      runningMean: runningMean, runningVariance: runningVariance, gradient: gradient,
+                      inputGradient: inputGradient, weightGradient: weightGradient, biasGradient: biasGradient,
+                      epsilon: epsilon))
 }
 
 // MARK: - Per-channel pieces shared by the one-call and the two-phase paths
@@ -265,68 +322,88 @@ private func channelSums(_ input: UnsafePointer<Float>, channel c: Int,
     return (sum, sumOfSquares)
 }
 
-/// Writes the statistics, updates the running ones and normalizes channel `c`.
-@inline(__always)
-private func normalizeChannel(_ c: Int, sum: Double, sumOfSquares: Double, count: Int,
-                              batch: Int, channels: Int, plane: Int, input: UnsafePointer<Float>,
-                              weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                              runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
-                              output: UnsafeMutablePointer<Float>,
-                              savedMean: UnsafeMutablePointer<Float>, savedInverseStd: UnsafeMutablePointer<Float>,
-                              momentum: Float, epsilon: Float) {
-    let m = Double(count)
-    let meanD = sum / m
-    let variance = max(sumOfSquares / m - meanD * meanD, 0)
-    let invStdD = 1 / (variance + Double(epsilon)).squareRoot()
-    let momentumD = Double(momentum)
-    runningMean[c] = Float((1 - momentumD) * Double(runningMean[c]) + momentumD * meanD)
-    runningVariance[c] = Float((1 - momentumD) * Double(runningVariance[c]) + momentumD * variance * m / (m - 1))
-    let mean = Float(meanD), invStd = Float(invStdD)
-    savedMean[c] = mean
-    savedInverseStd[c] = invStd
-    let scale = weight[c] * invStd, shift = bias[c]
-    for n in 0..<batch {
-        let offset = (n * channels + c) * plane
-        let x = input + offset, y = output + offset
-        for i in 0..<plane { y[i] = (x[i] - mean) * scale + shift }
+/// The training forward over a range of channels: statistics (from `sums`, or of this call's
+/// input when nil), running statistics, then the normalized (and activated) output.
+private struct NormalizeChannels: RangeWork {
+    let batch: Int, channels: Int, plane: Int, count: Int
+    let sums: UnsafePointer<Double>?
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    let runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+    let savedMean: UnsafeMutablePointer<Float>, savedInverseStd: UnsafeMutablePointer<Float>
+    let momentum: Float, epsilon: Float, negativeScale: Float
+
+    func run(_ range: Range<Int>) {
+        for c in range {
+            let (sum, sumOfSquares) = sums.map { ($0[c], $0[channels + c]) }
+                ?? channelSums(input, channel: c, batch: batch, channels: channels, plane: plane)
+            let m = Double(count)
+            let meanD = sum / m
+            let variance = max(sumOfSquares / m - meanD * meanD, 0)
+            let invStdD = 1 / (variance + Double(epsilon)).squareRoot()
+            let momentumD = Double(momentum)
+            runningMean[c] = Float((1 - momentumD) * Double(runningMean[c]) + momentumD * meanD)
+            runningVariance[c] = Float((1 - momentumD) * Double(runningVariance[c]) + momentumD * variance * m / (m - 1))
+            let mean = Float(meanD), invStd = Float(invStdD)
+            savedMean[c] = mean
+            savedInverseStd[c] = invStd
+            for n in 0..<batch {
+                let offset = (n * channels + c) * plane
+                normalizeAndActivate(input + offset, into: output + offset, count: plane, mean: mean,
+                                     scale: weight[c] * invStd, shift: bias[c], negativeScale: negativeScale)
+            }
+        }
+    }
+}
+
+/// The training backward over a range of channels: the two sums of each channel (from `sums`
+/// when given, added over ranks), the parameter gradients (when not nil, and only without
+/// `sums`), then dx += γ·invStd·(dy − Σdy/M − xHat·(Σdy·xHat)/M), written as
+/// dx += k·dy + a·(x − mean) + b so the inner loop is one fused elementwise pass.
+private struct TrainingBackwardChannels: RangeWork {
+    let batch: Int, channels: Int, plane: Int, count: Int
+    let sums: UnsafePointer<Double>?
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, gradient: NormGradient
+    let savedMean: UnsafePointer<Float>, savedInverseStd: UnsafePointer<Float>
+    let inputGradient: UnsafeMutablePointer<Float>?
+    let weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?
+
+    func run(_ range: Range<Int>) {
+        for c in range {
+            let mean = savedMean[c], invStd = Double(savedInverseStd[c])
+            let (sumDy, sumDyXHat) = sums.map { ($0[c], $0[channels + c]) }
+                ?? channelGradientSums(c, batch: batch, channels: channels, plane: plane, input: input,
+                                       gradient: gradient, mean: mean, invStd: savedInverseStd[c])
+            if let biasGradient { biasGradient[c] += Float(sumDy) }
+            if let weightGradient { weightGradient[c] += Float(sumDyXHat) }
+            guard let inputGradient else { continue }
+            let m = Double(count)
+            let kD = Double(weight[c]) * invStd
+            let k = Float(kD)
+            let a = Float(-kD * invStd * sumDyXHat / m)
+            let b = Float(-kD * sumDy / m)
+            for n in 0..<batch {
+                let offset = (n * channels + c) * plane
+                gradient.addNormInputGradient(at: offset, input + offset, mean: mean, k: k, a: a, b: b, count: plane,
+                                              into: inputGradient + offset)
+            }
+        }
     }
 }
 
 /// Σdy and Σdy·xHat of channel `c` over (N, H, W).
 @inline(__always)
 private func channelGradientSums(_ c: Int, batch: Int, channels: Int, plane: Int,
-                                 input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                                 input: UnsafePointer<Float>, gradient: NormGradient,
                                  mean: Float, invStd: Float) -> (Double, Double) {
     var sumDy = 0.0, sumDyCentered = 0.0
     for n in 0..<batch {
         let offset = (n * channels + c) * plane
-        let (s, d) = sumAndCenteredDot(outputGradient + offset, input + offset, mean: mean, count: plane)
+        let (s, d) = gradient.sumAndCenteredDot(at: offset, input + offset, mean: mean, count: plane)
         sumDy += s
         sumDyCentered += d
     }
     return (sumDy, sumDyCentered * Double(invStd))
-}
-
-/// dx += γ·invStd·(dy − Σdy/M − xHat·(Σdy·xHat)/M) for channel `c`, written as
-/// dx += k·dy + a·(x − mean) + b so the inner loop is one fused elementwise pass.
-@inline(__always)
-private func applyInputGradient(_ c: Int, sumDy: Double, sumDyXHat: Double, count: Int,
-                                batch: Int, channels: Int, plane: Int,
-                                input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                outputGradient: UnsafePointer<Float>,
-                                savedMean: UnsafePointer<Float>, savedInverseStd: UnsafePointer<Float>,
-                                inputGradient: UnsafeMutablePointer<Float>) {
-    let m = Double(count)
-    let mean = savedMean[c], invStd = Double(savedInverseStd[c])
-    let kD = Double(weight[c]) * invStd
-    let k = Float(kD)
-    let a = Float(-kD * invStd * sumDyXHat / m)
-    let b = Float(-kD * sumDy / m)
-    for n in 0..<batch {
-        let offset = (n * channels + c) * plane
-        let x = input + offset, dy = outputGradient + offset, dx = inputGradient + offset
-        for i in 0..<plane { dx[i] += k * dy[i] + a * (x[i] - mean) + b }
-    }
 }
 
 // MARK: - Reductions (also used by InstanceNorm2d.swift)

@@ -12,6 +12,16 @@ final class Activation: Layer {
     /// The negative slope of the released models' LeakyReLU.
     static let leakySlope: Float = 0.2
 
+    /// `kind` as a normalization's fused activation, when it can be one (ReLU and LeakyReLU:
+    /// no parameters, and the backward works from the output); nil for PReLU and none.
+    static func fused(_ kind: ActivationKind) -> FusedActivation? {
+        switch kind {
+        case .relu: .relu
+        case .leakyrelu: .leakyRelu(negativeSlope: leakySlope)
+        case .prelu, .none: nil
+        }
+    }
+
     /// Registers PReLU's slopes `<name>.func.weight` (nil for other kinds). Separate from
     /// `init` because the reference's `ConvLayer` registers them before its norm's keys.
     static func registerSlopes(_ builder: NetworkBuilder, _ name: String, kind: ActivationKind,

@@ -4,7 +4,8 @@ import Tensors
 /// The reference's `ConvLayer` (models/blocks.py): optional nearest ×2 upsample →
 /// ReflectionPad2d(k/2) (unless `usePadding` is false) → Conv2d (stride 2 when scaling down;
 /// bias only without a norm) → norm → activation. The upsampling is fused into the conv's
-/// im2col (`Conv2dGeometry.upsamplesInput`): the upsampled map is never stored. With spectral normalization the conv weight
+/// im2col (`Conv2dGeometry.upsamplesInput`) and a ReLU or LeakyReLU into the norm's kernels:
+/// neither the upsampled map nor the norm's own output is stored. With spectral normalization the conv weight
 /// is `weight_orig / σ` (`torch.nn.utils.spectral_norm`, one power iteration per training
 /// forward). Keys, in the reference's order: `conv2d.bias`, `conv2d.weight` (or
 /// `conv2d.weight_orig` then buffers `conv2d.weight_u`, `conv2d.weight_v`), `relu.func.weight`
@@ -72,11 +73,14 @@ public final class ConvLayer: Layer {
         }
         self.convolved = convolved
         // The reference builds `relu` before `norm`, so PReLU's slopes precede the norm's keys.
+        // A ReLU or LeakyReLU after a norm runs inside the norm's kernels.
+        let fused = norm == .none ? nil : Activation.fused(activationKind)
         (normalization, activation) = builder.scoped(name) {
             let slopes = Activation.registerSlopes(builder, "relu", kind: activationKind, channels: o)
-            let normalization = norm == .none ? nil : Normalization(builder, "norm", kind: norm, input: convolved)
+            let normalization = norm == .none
+                ? nil : Normalization(builder, "norm", kind: norm, input: convolved, activation: fused ?? .identity)
             let normalized = normalization?.output ?? convolved
-            let activation = activationKind == .none
+            let activation = activationKind == .none || fused != nil
                 ? nil : Activation(builder, "relu", kind: activationKind, input: normalized, slopes: slopes)
             return (normalization, activation)
         }

@@ -35,10 +35,13 @@ func appendFaceAttentionUnit(_ builder: NetworkBuilder, _ name: String, input x:
                                     scale: scale, spectralNorm: sn)).output
         var preactivated = x
         builder.scoped("preact_func") {
+            // A ReLU or LeakyReLU after the norm runs inside the norm's kernels.
+            let fused = options.norm == .none ? nil : Activation.fused(options.activation)
             if options.norm != .none {
-                preactivated = builder.add(Normalization(builder, "0", kind: options.norm, input: preactivated)).output
+                preactivated = builder.add(Normalization(builder, "0", kind: options.norm, input: preactivated,
+                                                         activation: fused ?? .identity)).output
             }
-            if options.activation != .none {
+            if options.activation != .none && fused == nil {
                 let slopes = Activation.registerSlopes(builder, "1", kind: options.activation, channels: x.channels)
                 preactivated = builder.add(Activation(builder, "1", kind: options.activation, input: preactivated,
                                                       slopes: slopes)).output

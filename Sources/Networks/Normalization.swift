@@ -3,9 +3,12 @@ import Tensors
 
 /// A normalization over one feature map: the reference's `NormLayer`, whose module holds the
 /// PyTorch module as `.norm` (keys `<scope>.norm.weight`, `.bias`, and for BatchNorm
-/// `.running_mean`, `.running_var`, `.num_batches_tracked`).
+/// `.running_mean`, `.running_var`, `.num_batches_tracked`). With a fused `activation` (the
+/// ReLU or LeakyReLU that follows it in the reference, which has no parameters) its output is
+/// the activated map, and the norm's own output is never stored.
 final class Normalization: Layer {
     let kind: NormKind
+    let activation: FusedActivation
     let input: FeatureMap
     let output: FeatureMap
     private let weight: Slot
@@ -18,9 +21,11 @@ final class Normalization: Layer {
     private let savedInverseStd: Slot
 
     /// Registers `<name>.norm.*` under the builder's scope; `kind` must not be `.none`.
-    init(_ builder: NetworkBuilder, _ name: String, kind: NormKind, input: FeatureMap) {
+    init(_ builder: NetworkBuilder, _ name: String, kind: NormKind, input: FeatureMap,
+         activation: FusedActivation = .identity) {
         precondition(kind != .none, "Normalization: kind none has no layer")
         self.kind = kind
+        self.activation = activation
         self.input = input
         let c = input.channels
         (weight, bias) = builder.scoped(name) {
@@ -60,25 +65,26 @@ final class Normalization: Layer {
                                        input: pass.value(input), weight: pass.parameter(weight),
                                        bias: pass.parameter(bias), runningMean: pass.buffer(runningMean),
                                        runningVariance: pass.buffer(runningVariance), output: pass.value(output),
-                                       savedMean: pass.saved(savedMean), savedInverseStd: pass.saved(savedInverseStd))
+                                       savedMean: pass.saved(savedMean), savedInverseStd: pass.saved(savedInverseStd),
+                                       activation: activation)
             pass.buffer(batchesTracked).pointee += 1
         case .batch where pass.training:
             batchNorm2dTrainingForward(batch: n, channels: c, plane: p, input: pass.value(input),
                                        weight: pass.parameter(weight), bias: pass.parameter(bias),
                                        runningMean: pass.buffer(runningMean), runningVariance: pass.buffer(runningVariance),
                                        output: pass.value(output), savedMean: pass.saved(savedMean),
-                                       savedInverseStd: pass.saved(savedInverseStd))
+                                       savedInverseStd: pass.saved(savedInverseStd), activation: activation)
             pass.buffer(batchesTracked).pointee += 1
         case .batch:
             batchNorm2dEvalForward(batch: n, channels: c, plane: p, input: pass.value(input),
                                    weight: pass.parameter(weight), bias: pass.parameter(bias),
                                    runningMean: pass.buffer(runningMean), runningVariance: pass.buffer(runningVariance),
-                                   output: pass.value(output))
+                                   output: pass.value(output), activation: activation)
         case .instance:
             instanceNorm2dForward(batch: n, channels: c, plane: p, input: pass.value(input),
                                   weight: pass.parameter(weight), bias: pass.parameter(bias),
                                   output: pass.value(output), savedMean: pass.saved(savedMean),
-                                  savedInverseStd: pass.saved(savedInverseStd))
+                                  savedInverseStd: pass.saved(savedInverseStd), activation: activation)
         case .none:
             preconditionFailure("Normalization: kind none has no layer")
         }
@@ -94,31 +100,34 @@ final class Normalization: Layer {
             batchNorm2dBackwardSums(batch: n, channels: c, plane: p, input: pass.value(input),
                                     outputGradient: pass.gradient(output), savedMean: pass.saved(savedMean),
                                     savedInverseStd: pass.saved(savedInverseStd), weightGradient: pass.gradient(weight),
-                                    biasGradient: pass.gradient(bias), sums: sums)
+                                    biasGradient: pass.gradient(bias), sums: sums,
+                                    activation: activation, output: pass.value(output))
             sums[2 * c] = Double(n * p)
             pass.replicaStatistics!.sum(sums, count: 2 * c + 1)
             batchNorm2dBackwardFromSums(batch: n, channels: c, plane: p, sums: sums, count: Int(sums[2 * c]),
                                         input: pass.value(input), weight: pass.parameter(weight),
                                         outputGradient: pass.gradient(output), savedMean: pass.saved(savedMean),
-                                        savedInverseStd: pass.saved(savedInverseStd), inputGradient: pass.gradient(input))
+                                        savedInverseStd: pass.saved(savedInverseStd), inputGradient: pass.gradient(input),
+                                        activation: activation, output: pass.value(output))
         case .batch where pass.training:
             batchNorm2dTrainingBackward(batch: n, channels: c, plane: p, input: pass.value(input),
                                         weight: pass.parameter(weight), outputGradient: pass.gradient(output),
                                         savedMean: pass.saved(savedMean), savedInverseStd: pass.saved(savedInverseStd),
                                         inputGradient: pass.gradient(input), weightGradient: pass.gradient(weight),
-                                        biasGradient: pass.gradient(bias))
+                                        biasGradient: pass.gradient(bias), activation: activation,
+                                        output: pass.value(output))
         case .batch:
             batchNorm2dEvalBackward(batch: n, channels: c, plane: p, input: pass.value(input),
                                     weight: pass.parameter(weight), runningMean: pass.buffer(runningMean),
                                     runningVariance: pass.buffer(runningVariance), outputGradient: pass.gradient(output),
                                     inputGradient: pass.gradient(input), weightGradient: pass.gradient(weight),
-                                    biasGradient: pass.gradient(bias))
+                                    biasGradient: pass.gradient(bias), activation: activation, output: pass.value(output))
         case .instance:
             instanceNorm2dBackward(batch: n, channels: c, plane: p, input: pass.value(input),
                                    weight: pass.parameter(weight), outputGradient: pass.gradient(output),
                                    savedMean: pass.saved(savedMean), savedInverseStd: pass.saved(savedInverseStd),
                                    inputGradient: pass.gradient(input), weightGradient: pass.gradient(weight),
-                                   biasGradient: pass.gradient(bias))
+                                   biasGradient: pass.gradient(bias), activation: activation, output: pass.value(output))
         case .none:
             preconditionFailure("Normalization: kind none has no layer")
         }
