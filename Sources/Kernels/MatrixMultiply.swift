@@ -58,12 +58,67 @@ func serialMatrixMultiply(
     into c: UnsafeMutablePointer<Float>, leadingC: Int? = nil,
     alpha: Float = 1, beta: Float = 0
 ) {
+    let lda = leadingA ?? (transposeA ? m : k), ldb = leadingB ?? (transposeB ? k : n), ldc = leadingC ?? n
+    if m == 1 || n == 1 {
+        vectorMatrixMultiply(m: m, n: n, k: k, a, transposeA: transposeA, leadingA: lda, b, transposeB: transposeB,
+                             leadingB: ldb, into: c, leadingC: ldc, alpha: alpha, beta: beta)
+        return
+    }
     cblas_sgemm(CblasRowMajor,
                 transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha,
-                a, Int32(leadingA ?? (transposeA ? m : k)), b, Int32(leadingB ?? (transposeB ? k : n)),
-                beta, c, Int32(leadingC ?? n))
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// `serialMatrixMultiply` of a product with one row or one column (a 1-channel score conv,
+/// a spectral-norm matrix–vector product) in plain loops: OpenBLAS hands such an sgemm to its
+/// gemv, which takes its buffer from the heap with some kernels, and a training step
+/// allocates nothing. Such products are memory-bound either way.
+private func vectorMatrixMultiply(
+    m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, transposeA: Bool, leadingA lda: Int,
+    _ b: UnsafePointer<Float>, transposeB: Bool, leadingB ldb: Int,
+    into c: UnsafeMutablePointer<Float>, leadingC ldc: Int, alpha: Float, beta: Float
+) {
+    // Element (i, p) of op(a) and (p, j) of op(b) are at these strides.
+    let (aRow, aColumn) = transposeA ? (1, lda) : (lda, 1)
+    let (bRow, bColumn) = transposeB ? (1, ldb) : (ldb, 1)
+    for i in 0..<m {
+        for j in 0..<n {
+            // BLAS semantics: with beta 0, c is not read (it may hold NaN).
+            c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j]
+        }
+    }
+    if m == 1 && bColumn == 1 {
+        // c (1, n) += Σ_p alpha·a(0, p) · row p of b: contiguous rows.
+        for p in 0..<k {
+            let scale = alpha * a[p * aColumn], row = b + p * bRow
+            for j in 0..<n { c[j] += scale * row[j] }
+        }
+    } else if n == 1 && aColumn == 1 {
+        // c (m, 1): dot products of contiguous rows of a with the column of b.
+        for i in 0..<m {
+            let row = a + i * aRow
+            var sum: Float = 0
+            for p in 0..<k { sum += row[p] * b[p * bRow] }
+            c[i * ldc] += alpha * sum
+        }
+    } else if m == 1 {
+        // Columns of b contiguous (b transposed): one dot product per output.
+        for j in 0..<n {
+            let column = b + j * bColumn
+            var sum: Float = 0
+            for p in 0..<k { sum += a[p * aColumn] * column[p] }
+            c[j] += alpha * sum
+        }
+    } else {
+        // n == 1 with a transposed: c (m, 1) += Σ_p b(p, 0) · column p of a (contiguous).
+        for p in 0..<k {
+            let scale = alpha * b[p * bRow], column = a + p * aColumn
+            for i in 0..<m { c[i * ldc] += scale * column[i] }
+        }
+    }
 }
 
 /// Thread control: one process per core group, set once at start (DESIGN.md §3). OpenBLAS runs

@@ -60,3 +60,7 @@ public final class NLayerDiscriminator: Layer {
         for layer in layers.reversed() { layer.backward(pass) }
     }
 }
+
+extension NLayerDiscriminator: ConvolutionCost {
+    public var forwardFlops: Double { layers.reduce(0) { $0 + $1.geometry.forwardFlops } }
+}

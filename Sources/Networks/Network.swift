@@ -30,3 +30,34 @@ extension Network {
         }
     }
 }
+
+/// A layer whose cost is dominated by convolutions: benchmarks rate a network by the FLOPs of
+/// these (everything else is memory-bound).
+public protocol ConvolutionCost {
+    /// Multiply-add FLOPs (2 per MAC) of one forward at the built batch size.
+    var forwardFlops: Double { get }
+}
+
+extension ConvLayer: ConvolutionCost {
+    public var forwardFlops: Double { geometry.forwardFlops }
+}
+
+extension Convolution: ConvolutionCost {
+    public var forwardFlops: Double { geometry.forwardFlops }
+}
+
+/// FLOPs of the forward of every convolution among `layers` at their built batch size
+/// (training costs 3× that with the weight and input gradients).
+func convolutionFlops(_ layers: [any Layer]) -> Double {
+    layers.reduce(0) { $0 + (($1 as? any ConvolutionCost)?.forwardFlops ?? 0) }
+}
+
+extension Network {
+    /// FLOPs of every convolution's forward (see `convolutionFlops(_:)`).
+    public var convolutionFlops: Double { Networks.convolutionFlops(layers) }
+}
+
+extension VGG19 {
+    /// FLOPs of every convolution's forward (see `convolutionFlops(_:)`).
+    public var convolutionFlops: Double { Networks.convolutionFlops(layers) }
+}

@@ -24,6 +24,18 @@ struct Bench: ParsableCommand {
         /// The generator preset's training step (`SPARNetTrainer.step` on one process): forward,
         /// pixel loss, backward, Adam.
         case generatorTrain = "generator-train"
+        /// The generator's forward and backward (pixel L1 loss, no optimizer); SPARNetHD's
+        /// generator unless `--preset` or `--config` names another.
+        case hdGenerator = "hd-generator"
+        /// The multi-scale discriminator's forward and backward to its input, every scale's
+        /// score and features carrying a gradient (as the generator's update sees it).
+        case hdDiscriminator = "hd-discriminator"
+        /// The VGG19 perceptual loss at the generator's output size: target and input
+        /// features, the L1 terms, backward to the input.
+        case vgg
+        /// One whole SPARNetHD step (`SPARNetHDTrainer.step`): G, D on real, detached fake and
+        /// fake, VGG, EMA, both backwards and both Adam updates; under mpirun every rank's.
+        case hdStep = "hd-step"
         /// The batch loader on synthetic shards: SPARNet 128² samples, or SPARNetHD 512²
         /// degraded samples with `--preset sparnetHD` or `--degrade`, for 1…`--workers` threads.
         case loader
@@ -31,8 +43,17 @@ struct Bench: ParsableCommand {
 
     @Option(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: Workload = .conv
-    @Option(help: "Generator preset of the generator workloads: \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", ")).")
-    var preset = "sparnet"
+    @Option(help: ArgumentHelp("""
+        Run configuration (YAML) whose generator, discriminator, pixel loss, loss weights and learning \
+        rates the workloads use (--batch stays the batch per process; VGG19 runs on random weights, \
+        the cost does not depend on them, so train.vgg_weights is not read).
+        """, valueName: "file"))
+    var config: String?
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a key of --config, e.g. --set generator.norm=instance (repeatable).",
+                                                         valueName: "key=value"))
+    var overrides: [String] = []
+    @Option(help: "Generator preset when no --config: \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", ")) (default: sparnet, sparnetHD for the hd-* workloads).")
+    var preset: String?
     @Option(help: "Batch size.") var batch = 8
     @Option(help: "Conv: input channels.") var inputChannels = 64
     @Option(help: "Conv: output channels.") var outputChannels = 64
@@ -60,7 +81,7 @@ struct Bench: ParsableCommand {
         }
         guard stride == 1 || stride == 2 else { throw ValidationError("--stride must be 1 or 2, got \(stride)") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
-        guard SPARNetConfiguration.presets[preset] != nil else {
+        if let preset, SPARNetConfiguration.presets[preset] == nil {
             throw ValidationError("--preset \(preset) is not one of \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", "))")
         }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
@@ -79,11 +100,15 @@ struct Bench: ParsableCommand {
         switch workload {
         case .conv: runConv()
         case .generatorForward, .generatorTrain: try runGenerator()
+        case .hdGenerator: try runGeneratorGradient()
+        case .hdDiscriminator: try runDiscriminator()
+        case .vgg: try runPerceptual()
+        case .hdStep: try runHDStep()
         case .loader: try runLoader()
         }
     }
 
-    private var commonFields: [String: String] {
+    var commonFields: [String: String] {
         ["workload": workload.rawValue, "batch": "\(batch)", "blas_core": BLAS.coreName,
          "blas_threads": String(BLAS.threads)]
     }
@@ -131,42 +156,11 @@ struct Bench: ParsableCommand {
         report(common.merging(["figure": "conv_backward"]) { $1 }, backward, flops: 2 * g.forwardFlops,
                ceiling: backwardSgemm)
     }
-
-    private func runGenerator() throws {
-        let configuration = SPARNetConfiguration.presets[preset]!
-        let training = workload == .generatorTrain
-        let network: SPARNet
-        let body: () -> Void
-        if training {
-            let trainer = try SPARNetTrainer(configuration: configuration, batchPerRank: batch, learningRate: 2e-4,
-                                             betas: (0.9, 0.99), pixelLoss: pixelLoss, synchronizedBatchNorm: false,
-                                             bucketBytes: 25 << 20, communicator: LocalCommunicator(), seed: 1)
-            network = trainer.network
-            fillUniform(trainer.target)
-            body = { _ = trainer.step() }
-        } else {
-            network = try SPARNet(configuration, batch: batch, seed: 1, trainable: false)
-            body = { network.forward(training: false) }
-        }
-        fillUniform(network.memory.activations, network.input.slot)
-        // FLOPs of the convolutions (the rest is memory-bound): training is forward, the
-        // weight gradient and the input gradient, 3× the forward's.
-        let forwardFlops = network.layers.reduce(0.0) { $0 + (($1 as? ConvLayer)?.geometry.forwardFlops ?? 0) }
-        let flops = training ? 3 * forwardFlops : forwardFlops
-        let squareSgemm = SquareSgemm(size: 2048)
-        let (seconds, ceiling) = measure(repeats, body, alongside: squareSgemm.run)
-        report(commonFields.merging(["figure": workload.rawValue, "preset": preset,
-                                     "parameters": "\(network.memory.parameterCount)"]) { $1 },
-               seconds, flops: flops, images: batch,
-               extra: ["forward_gflop_per_image": forwardFlops / Double(batch) / 1e9,
-                       "sgemm_ceiling_gflops": squareSgemm.flops / ceiling.median / 1e9,
-                       "fraction_of_ceiling": ceiling.median / squareSgemm.flops * flops / seconds.median])
-    }
 }
 
 /// The sgemm ceiling of the whole-network figures: one large square product, timed after
 /// each repetition of the workload so both see the same machine load.
-private final class SquareSgemm {
+final class SquareSgemm {
     let size: Int
     private let a: Arena, b: Arena, c: Arena
 
@@ -188,7 +182,7 @@ extension Bench {
     /// Samples per second the loader delivers to a consumer that only calls `next`, for each
     /// worker count; per worker it is the rate one core sustains.
     private func runLoader() throws {
-        let degraded = degrade || preset == "sparnetHD"
+        let degraded = degrade || generatorPreset == "sparnetHD"
         let size = degraded ? 512 : 128
         let transform: any SampleTransform = degraded ? try SPARNetHDDegradation(size: size) : try SPARNetSample(size: size)
         // Enough distinct faces that samples are not all cached decodes of one image.

@@ -36,4 +36,57 @@ import TestSupport
             #expect((line["fraction_of_ceiling"] as? Double ?? 0) > 0, "\(line)")
         }
     }
+
+    /// A tiny SPARNetHD (the tiny generator at 64², the tiny discriminator, every loss on,
+    /// VGG19 at its 224² resize) for the hd-* workloads.
+    static let tinyHDConfig: String = {
+        let path = Fixtures.temporaryDirectory("bench-hd") + "/tiny-hd.yaml"
+        try! """
+            model: sparnethd
+            generator: {preset: tiny, input_size: 64, output_size: 64, min_feature_size: 16, residual_depth: 0,
+                        norm: instance, spectral_norm: true}
+            discriminator: {preset: tiny}
+            train: {loss_weights: {pixel: 100, adversarial: 1, feature_matching: 10, perceptual: 1},
+                    vgg_weights: not-read-by-bench.h5}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
+
+    @Test("Each SPARNetHD workload reports GFLOP/s against the ceiling and allocates nothing",
+          arguments: ["hd-generator", "hd-discriminator", "vgg", "hd-step"])
+    func hdWorkloads(_ workload: String) throws {
+        let lines = try Self.bench(["--workload", workload, "--config", Self.tinyHDConfig, "--batch", "2", "--repeats", "2"])
+        let figure = try #require(lines.first)
+        #expect(lines.count == 1)
+        #expect(figure["figure"] as? String == workload)
+        #expect(figure["allocations_per_run"] as? Int == 0, "\(figure)")
+        let fraction = try #require(figure["fraction_of_ceiling"] as? Double, "\(figure)")
+        #expect(fraction > 0 && fraction < 1.5, "\(figure)")
+        #expect((figure["gflops"] as? Double ?? 0) > 0)
+        if workload == "hd-step" {
+            #expect((figure["seconds_per_image"] as? Double ?? 0) > 0, "\(figure)")
+        }
+    }
+
+    @Test("Under mpirun the training step runs on every rank and reports the allreduce wait")
+    func distributedTrainStep() throws {
+        let result = try Command.mpirun(ranks: 2, ["bench", "--workload", "generator-train", "--preset", "tiny",
+                                                   "--batch", "2", "--repeats", "2", "--threads", "1"], timeout: 300)
+        #expect(result.status == 0, "\(result)")
+        let lines = result.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(lines.count == 1, "rank 0 alone prints: \(result.output)")
+        let figure = try #require(lines.first)
+        #expect(figure["ranks"] as? String == "2" && figure["global_batch"] as? Int == 4, "\(figure)")
+        let wait = try #require(figure["allreduce_wait_fraction"] as? Double, "\(figure)")
+        #expect(wait >= 0 && wait < 1, "\(figure)")
+    }
+
+    @Test("A configuration that does not load is named with its problem")
+    func badConfiguration() throws {
+        let result = try Command.run(Command.sparnetDist, ["bench", "--workload", "hd-step", "--config", "/nonexistent.yaml"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("/nonexistent.yaml"), "\(result)")
+    }
 }

@@ -1,0 +1,240 @@
+import ArgumentParser
+import Collectives
+import Configuration
+import Foundation
+import Kernels
+import Networks
+import Tensors
+import Training
+
+/// What the network workloads build: a run configuration's (`--config`, `--set`) or, without
+/// one, the presets with the paper's hyperparameters.
+struct BenchModels {
+    var generator: SPARNetConfiguration
+    var discriminator: DiscriminatorConfiguration
+    var pixelLoss: PixelLoss
+    var generatorLearningRate: Float
+    var discriminatorLearningRate: Float
+    var betas: (Float, Float)
+    var lossWeights: LossWeights
+    var emaDecay: Float
+}
+
+extension Bench.Workload {
+    /// The SPARNetHD workloads: their generator preset defaults to sparnetHD.
+    var isHD: Bool { [.hdGenerator, .hdDiscriminator, .vgg, .hdStep].contains(self) }
+}
+
+extension Bench {
+    /// The generator preset the workload runs when no `--config` names one.
+    var generatorPreset: String { preset ?? (workload.isHD ? "sparnetHD" : "sparnet") }
+
+    func models() throws -> BenchModels {
+        if let config {
+            let run: RunConfiguration
+            do {
+                run = try RunConfiguration.load(yamlPath: config, overrides: overrides)
+                try run.validate()
+            } catch {
+                let message = "\(error)"
+                throw ValidationError(message.hasPrefix(config) ? message : "--config \(config): \(message)")
+            }
+            let t = run.train
+            return BenchModels(generator: run.generator.architecture,
+                               discriminator: run.discriminatorArchitecture
+                                   ?? DiscriminatorSettings().architecture(imageSize: run.generator.architecture.outputSize),
+                               pixelLoss: t.pixelLoss, generatorLearningRate: Float(t.generatorLearningRate),
+                               discriminatorLearningRate: Float(t.discriminatorLearningRate),
+                               betas: (Float(t.beta1), Float(t.beta2)), lossWeights: t.lossWeights,
+                               emaDecay: Float(t.emaDecay ?? 0.999))
+        }
+        guard overrides.isEmpty else { throw ValidationError("--set needs --config") }
+        let generator = SPARNetConfiguration.presets[generatorPreset]!
+        // The tiny generator's 32² output needs the tiny discriminator.
+        let discriminator = DiscriminatorSettings(preset: generatorPreset == "tiny" ? "tiny" : "sparnetHD")!
+        // SPARNetHD's released train.sh: g_lr 1e-4, d_lr 4e-4, beta1 0.5; λpix 100, λpcp 1, λfm 10, λg 1.
+        let hd = workload.isHD
+        return BenchModels(generator: generator,
+                           discriminator: discriminator.architecture(imageSize: generator.outputSize),
+                           pixelLoss: pixelLoss, generatorLearningRate: hd ? 1e-4 : 2e-4,
+                           discriminatorLearningRate: 4e-4, betas: (hd ? 0.5 : 0.9, 0.99),
+                           lossWeights: hd ? Self.releasedHDLossWeights : LossWeights(),
+                           emaDecay: 0.999)
+    }
+
+    private static var releasedHDLossWeights: LossWeights {
+        var weights = LossWeights()
+        (weights.pixel, weights.adversarial, weights.featureMatching, weights.perceptual) = (100, 1, 10, 1)
+        return weights
+    }
+
+    /// The median of the allreduce waits after the warm-up step.
+    private func medianWait(_ waits: [Double]) -> Double {
+        let timed = waits.dropFirst().sorted()
+        return timed[timed.count / 2]
+    }
+
+    /// Ranks of this job: MPI's under mpirun (the data-parallel workloads), else one.
+    private func makeCommunicator() -> any Communicator {
+        MPICommunicator.isLaunchedByMPI ? MPICommunicator() : LocalCommunicator()
+    }
+
+    /// Times `body` with a 2048² sgemm after each repetition (the ceiling under the same load)
+    /// and prints, on rank 0, one figure: seconds, GFLOP/s of `flops` per repetition (over all
+    /// ranks), the ceiling (over all ranks: every rank runs its own sgemm at the same time),
+    /// images per second, and `extra`.
+    func reportNetwork(_ body: () -> Void, flops: Double, images: Int, communicator: any Communicator = LocalCommunicator(),
+                       fields: [String: String] = [:], extra: (Measurement) -> [String: Any] = { _ in [:] }) {
+        let square = SquareSgemm(size: 2048)
+        let (seconds, ceiling) = measure(repeats, body, alongside: square.run)
+        let ranks = Double(communicator.size)
+        let ceilingFlops = ranks * square.flops / ceiling.median
+        guard communicator.isCoordinator else { return }
+        var common = commonFields.merging(fields) { $1 }
+        common["figure"] = workload.rawValue
+        common["ranks"] = "\(communicator.size)"
+        report(common, seconds, flops: ranks * flops, images: communicator.size * images,
+               extra: ["sgemm_ceiling_gflops": ceilingFlops / 1e9,
+                       "fraction_of_ceiling": ranks * flops / seconds.median / ceilingFlops].merging(extra(seconds)) { $1 })
+    }
+
+    /// `generator-forward` and `generator-train`; the latter data-parallel under mpirun
+    /// (`--batch` per rank), reporting the share of the step spent waiting for the allreduce.
+    func runGenerator() throws {
+        let models = try models()
+        let fields = ["preset": config == nil ? generatorPreset : "config"]
+        if workload == .generatorForward {
+            let network = try SPARNet(models.generator, batch: batch, seed: 1, trainable: false)
+            fillUniform(network.memory.activations, network.input.slot)
+            let flops = network.convolutionFlops
+            reportNetwork({ network.forward(training: false) }, flops: flops, images: batch,
+                          fields: fields.merging(["parameters": "\(network.memory.parameterCount)"]) { $1 }) { _ in
+                ["forward_gflop_per_image": flops / Double(batch) / 1e9]
+            }
+            return
+        }
+        let communicator = makeCommunicator()
+        defer { communicator.finalize() }
+        let trainer = try SPARNetTrainer(configuration: models.generator, batchPerRank: batch,
+                                         learningRate: models.generatorLearningRate, betas: models.betas,
+                                         pixelLoss: models.pixelLoss, synchronizedBatchNorm: false,
+                                         bucketBytes: 25 << 20, communicator: communicator, seed: 1)
+        let network = trainer.network
+        fillUniform(trainer.target)
+        fillUniform(network.memory.activations, network.input.slot)
+        var waits: [Double] = []
+        waits.reserveCapacity(repeats + 1)   // no allocation inside the timed steps
+        let flops = network.convolutionFlops
+        reportNetwork({ waits.append(trainer.step().communicationWaitSeconds) }, flops: 3 * flops, images: batch,
+                      communicator: communicator,
+                      fields: fields.merging(["parameters": "\(network.memory.parameterCount)"]) { $1 }) { seconds in
+            let wait = medianWait(waits)
+            return ["forward_gflop_per_image": flops / Double(batch) / 1e9, "global_batch": communicator.size * batch,
+                    "median_allreduce_wait_s": wait, "allreduce_wait_fraction": wait / seconds.median]
+        }
+    }
+
+    /// `hd-generator`: forward (training mode), pixel L1 loss, backward; no optimizer.
+    func runGeneratorGradient() throws {
+        let models = try models()
+        let network = try SPARNet(models.generator, batch: batch, seed: 1)
+        let memory = network.memory
+        let target = Arena(count: network.output.count)
+        fillUniform(target)
+        fillUniform(memory.activations, network.input.slot)
+        let output = network.output.slot
+        let flops = network.convolutionFlops
+        reportNetwork({
+            network.forward(training: true)
+            memory.zeroGradients()
+            l1LossBackward(input: memory.activations.pointer(output), target: target.base, count: output.count,
+                           weight: 1, inputGradient: memory.activationGradients.pointer(output), targetGradient: nil)
+            network.backward()
+        }, flops: 3 * flops, images: batch, fields: ["preset": config == nil ? generatorPreset : "config",
+                                                     "parameters": "\(memory.parameterCount)"]) { _ in
+            ["forward_gflop_per_image": flops / Double(batch) / 1e9]
+        }
+    }
+
+    /// `hd-discriminator`: forward on one batch, then backward from every scale's hinge score
+    /// and feature-matching L1 terms down to the input and the parameters (the generator
+    /// update's use; the discriminator's own update backs up from the scores only).
+    func runDiscriminator() throws {
+        let models = try models()
+        let network = try MultiScaleDiscriminator(models.discriminator, batch: batch, seed: 1)
+        let memory = network.memory
+        fillUniform(memory.activations, network.input.slot)
+        let features = network.scales.flatMap(\.features)
+        let zeros = Arena(count: features.map(\.count).max() ?? 1)
+        let flops = network.convolutionFlops
+        reportNetwork({
+            network.forward(training: true)
+            memory.zeroGradients()
+            for scale in network.scales {
+                generatorHingeLossBackward(count: scale.score.count, weight: 1,
+                                           scoresGradient: memory.activationGradients.pointer(scale.score.slot))
+                for feature in scale.features {
+                    l1LossBackward(input: memory.activations.pointer(feature.slot), target: zeros.base, count: feature.count,
+                                   weight: 1, inputGradient: memory.activationGradients.pointer(feature.slot),
+                                   targetGradient: nil)
+                }
+            }
+            network.backward()
+        }, flops: 3 * flops, images: batch, fields: ["parameters": "\(memory.parameterCount)"])
+    }
+
+    /// `vgg`: the perceptual loss at the generator's output size (random VGG19 weights: the
+    /// cost does not depend on them): target and input features, backward to the input.
+    func runPerceptual() throws {
+        let models = try models()
+        let size = models.generator.outputSize
+        let loss = PerceptualLoss(batch: batch, height: size, width: size)
+        let input = Arena(count: loss.imageCount), target = Arena(count: loss.imageCount)
+        let inputGradient = Arena(count: loss.imageCount)
+        fillUniform(input)
+        fillUniform(target)
+        // Two forwards (target, input) and the input gradient (no weight gradients): 3×.
+        let flops = 3 * loss.network.convolutionFlops
+        reportNetwork({
+            loss.forward(input: input.base, target: target.base)
+            loss.backward(inputGradient: inputGradient.base)
+        }, flops: flops, images: batch, fields: ["size": "\(size)"])
+    }
+
+    /// `hd-step`: one whole SPARNetHD step, data-parallel under mpirun; also seconds per image.
+    func runHDStep() throws {
+        let models = try models()
+        let communicator = makeCommunicator()
+        defer { communicator.finalize() }
+        let size = models.generator.outputSize
+        // Random VGG19 weights in the layout the trainer loads (the cost does not depend on them).
+        let vgg = VGG19(batch: 1, height: 32, width: 32, seed: 1)
+        let vggState = Dictionary(uniqueKeysWithValues: vgg.memory.exportState().map { ($0.key, $0.tensor) })
+        let trainer = try SPARNetHDTrainer(
+            generator: models.generator, discriminator: models.discriminator, batchPerRank: batch,
+            generatorLearningRate: models.generatorLearningRate, discriminatorLearningRate: models.discriminatorLearningRate,
+            betas: models.betas, weights: models.lossWeights, emaDecay: models.emaDecay,
+            vggState: models.lossWeights.perceptual > 0 ? vggState : nil, bucketBytes: 25 << 20,
+            communicator: communicator, seed: 1)
+        fillUniform(trainer.target)
+        let input = trainer.input
+        var random = SystemRandomNumberGenerator()
+        for i in input.indices { input[i] = Float.random(in: -1...1, using: &random) }
+        // G forward + backward (3×), D forward on real, detached fake and fake (3×1) and two
+        // backwards from the fake copies plus one from real (3×2), VGG two forwards + input
+        // gradient (3×).
+        let g = trainer.generator.convolutionFlops, d = trainer.discriminatorOnReal.convolutionFlops
+        let p = (trainer.perceptual?.network.convolutionFlops ?? 0) * 3
+        let flops = 3 * g + 9 * d + p
+        var waits: [Double] = []
+        waits.reserveCapacity(repeats + 1)   // no allocation inside the timed steps
+        reportNetwork({ waits.append(trainer.step().communicationWaitSeconds) }, flops: flops, images: batch,
+                      communicator: communicator, fields: ["size": "\(size)"]) { seconds in
+            let wait = medianWait(waits)
+            return ["seconds_per_image": seconds.median / Double(communicator.size * batch),
+                    "global_batch": communicator.size * batch, "generator_parameters": trainer.generator.memory.parameterCount,
+                    "discriminator_parameters": trainer.discriminatorOnReal.memory.parameterCount,
+                    "median_allreduce_wait_s": wait, "allreduce_wait_fraction": wait / seconds.median]
+        }
+    }
+}
