@@ -22,6 +22,14 @@ public final class MPICommunicator: Communicator {
         return ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_STEP_ID"].contains { environment[$0] != nil }
     }
 
+    /// This process's rank as the launcher's environment gives it before `MPI_Init` (nil when
+    /// not launched by Open MPI, PMI or Slurm): lets a command that fails before joining the
+    /// job report the failure once, from rank 0, rather than once per rank.
+    public static var launcherRank: Int? {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"].lazy.compactMap { environment[$0].flatMap { Int($0) } }.first
+    }
+
     /// Initializes MPI (once per process), with threads allowed but only the main thread
     /// calling MPI (data-loader threads never communicate).
     public init() {

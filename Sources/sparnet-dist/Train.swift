@@ -61,7 +61,8 @@ struct Train: ParsableCommand {
             configuration = try RunConfiguration.load(yamlPath: config, overrides: overrides)
             try configuration.validate()
         } catch {
-            printError("error: \(error)")
+            // Every rank reads the same file and fails the same way: rank 0 reports it.
+            if (MPICommunicator.launcherRank ?? 0) == 0 { printError("error: \(error)") }
             throw ExitCode(2)
         }
 

@@ -240,5 +240,9 @@ import TestSupport
         let indivisible = try Self.train(ranks: 2, runDirectory: Fixtures.temporaryDirectory("train-indivisible"),
                                          ["--set", "train.batch_size=5"])
         #expect(indivisible.status != 0 && indivisible.errors.contains("train.batch_size"), "\(indivisible)")
+        // Under mpirun every rank reads the same file; the error is reported once, by rank 0.
+        let everyRank = try Command.mpirun(ranks: 2, ["train", "--config", Self.debugConfig, "--set", "train.batch_sise=3"])
+        #expect(everyRank.status != 0 && !everyRank.timedOut, "\(everyRank)")
+        #expect(everyRank.errors.components(separatedBy: "train.batch_sise: unknown key").count == 2, "\(everyRank)")
     }
 }
