@@ -36,6 +36,8 @@ public struct GradientPlan: Sendable {
     public let gradients: [Gradient]
     /// Floats the gradient arena needs.
     public let elementCount: Int
+    /// The most gradient floats alive at one step: the floor any packing could reach.
+    public let peakLiveCount: Int
     /// The gradient arena offset of each activation-layout entry; −1 where it has no gradient
     /// (saved values, maps no backward touches).
     let offsets: [Int]
@@ -65,28 +67,27 @@ public struct GradientPlan: Sendable {
             (first[index], last[index]) = (-1, stepCount)
         }
 
-        // First fit in order of start (the largest first among equals), against the ranges
-        // still live then, kept sorted by offset.
+        // Largest first, each at the lowest offset clear of every gradient already placed
+        // whose lifetime overlaps its own (greedy by size: within a few percent of the most
+        // floats alive at once, where placing in order of lifetime fragments more).
         let planned = (0..<entryCount).filter { first[$0] != .max }.sorted {
             let (a, b) = (activations.entries[$0].slot.count, activations.entries[$1].slot.count)
-            return (first[$0], -a, $0) < (first[$1], -b, $1)
+            return (-a, first[$0], $0) < (-b, first[$1], $1)
         }
-        var live: [(slot: Slot, last: Int)] = []
+        var placed: [(slot: Slot, first: Int, last: Int)] = []
         var offsets = [Int](repeating: -1, count: entryCount)
         var elementCount = 0
         for index in planned {
-            live.removeAll { $0.last < first[index] }
             let count = activations.entries[index].slot.count
+            let conflicts = placed.filter { $0.first <= last[index] && first[index] <= $0.last }
+                .map(\.slot).sorted { $0.offset < $1.offset }
             var offset = 0
-            var position = 0
-            while position < live.count && live[position].slot.offset < offset + count {
-                offset = max(offset, Layout.aligned(live[position].slot.end))
-                position += 1
+            for slot in conflicts where slot.offset < offset + count {
+                offset = max(offset, Layout.aligned(slot.end))
             }
-            let slot = Slot(offset: offset, count: count)
-            live.insert((slot, last[index]), at: position)
+            placed.append((Slot(offset: offset, count: count), first[index], last[index]))
             offsets[index] = offset
-            elementCount = max(elementCount, slot.end)
+            elementCount = max(elementCount, offset + count)
         }
 
         var zeroedBefore = [[Slot]](repeating: [], count: stepCount)
@@ -98,6 +99,9 @@ public struct GradientPlan: Sendable {
             if first[index] >= 0 { zeroedBefore[stepCount - 1 - first[index]].append(slot) }
         }
         self.gradients = gradients
+        peakLiveCount = (-1...stepCount).map { step in
+            gradients.reduce(0) { $0 + ($1.lifetime.contains(step) ? $1.slot.count : 0) }
+        }.max() ?? 0
         self.elementCount = elementCount
         self.offsets = offsets
         isExposed = (0..<entryCount).map { first[$0] == -1 }

@@ -11,6 +11,8 @@ public struct NetworkDescription: Sendable {
     /// `GradientPlan`), and of scratch.
     public let activationCount: Int
     public let gradientCount: Int
+    /// The most gradient floats alive at one backward step (`GradientPlan.peakLiveCount`).
+    public let peakLiveGradientCount: Int
     public let scratchCount: Int
 
     init(_ builder: NetworkBuilder) {
@@ -21,8 +23,10 @@ public struct NetworkDescription: Sendable {
         parameterCount = builder.parameters.entries.reduce(0) { $0 + $1.slot.count }
         bufferCount = builder.buffers.entries.reduce(0) { $0 + $1.slot.count }
         activationCount = builder.activations.elementCount
-        gradientCount = GradientPlan(layers: builder.layers, activations: builder.activations,
-                                     exposed: builder.exposedGradients, memory: .byLifetime).elementCount
+        let plan = GradientPlan(layers: builder.layers, activations: builder.activations,
+                                exposed: builder.exposedGradients, memory: .byLifetime)
+        gradientCount = plan.elementCount
+        peakLiveGradientCount = plan.peakLiveCount
         scratchCount = builder.scratchCount
     }
 }
