@@ -44,6 +44,8 @@ final class Activation: Layer {
         }
     }
 
+    var gradientMaps: [FeatureMap] { [input, output] }
+
     func forward(_ pass: Pass) {
         let x = pass.value(input), y = pass.value(output), count = input.count
         switch kind {

@@ -15,6 +15,8 @@ final class BicubicDownsample: Layer {
         }
     }
 
+    var gradientMaps: [FeatureMap] { [input, output] }
+
     func forward(_ pass: Pass) {
         bicubicDownsample2xForward(input: pass.value(input), output: pass.value(output), batch: input.batch,
                                    channels: input.channels, height: input.height, width: input.width)

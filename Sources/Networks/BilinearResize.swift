@@ -14,6 +14,8 @@ final class BilinearResize: Layer {
         }
     }
 
+    var gradientMaps: [FeatureMap] { [input, output] }
+
     func forward(_ pass: Pass) {
         bilinearResizeForward(input: pass.value(input), output: pass.value(output), batch: input.batch,
                               channels: input.channels, height: input.height, width: input.width,

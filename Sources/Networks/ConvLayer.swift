@@ -20,8 +20,10 @@ public final class ConvLayer: Layer {
     private let spectral: SpectralNormState?
     private let normalization: Normalization?
     private let activation: Activation?
+    /// Where in scratch backward keeps the normalized weight's gradient (spectral norm).
+    private let normalizedWeightGradientOffset: Int
 
-    /// u, v buffers, the normalized weight used by the conv (and its gradient), σ, and the
+    /// u, v buffers, the normalized weight used by the conv, σ, and the
     /// u, v this forward used: a network run several times per step (SPARNetHD's
     /// discriminator) iterates the shared u, v again before this forward's backward runs, and
     /// PyTorch differentiates each forward with the vectors it used.
@@ -46,8 +48,12 @@ public final class ConvLayer: Layer {
                                   height: factor * input.height, width: factor * input.width, kernelSize: k,
                                   stride: scale == .down ? 2 : 1,
                                   padding: usePadding ? .reflect(k / 2) : .none, upsamplesInput: scale == .up)
-        builder.requireScratch(max(geometry.scratchCount, spectralNorm ? o : 0))
         let weightShape: Shape = [o, c, k, k]
+        // With spectral norm, the normalized weight's gradient is a temporary of backward,
+        // kept in scratch after the conv's own.
+        normalizedWeightGradientOffset = Layout.aligned(geometry.scratchCount)
+        builder.requireScratch(spectralNorm
+            ? max(normalizedWeightGradientOffset + weightShape.elementCount, o) : geometry.scratchCount)
         var spectral: SpectralNormState?
         (weight, bias) = builder.scoped(name) {
             builder.scoped("conv2d") {
@@ -105,12 +111,20 @@ public final class ConvLayer: Layer {
         activation?.forward(pass)
     }
 
+    public var gradientMaps: [FeatureMap] {
+        [input, convolved, normalization?.output, activation?.output].compactMap { $0 }
+    }
+
     public func backward(_ pass: Pass) {
         activation?.backward(pass)
         normalization?.backward(pass)
         let x = pass.value(input), dx = pass.gradient(input)
         let w = spectral.map { pass.saved($0.normalizedWeight) } ?? pass.parameter(weight)
-        let dw = spectral.map { pass.savedGradient($0.normalizedWeight) } ?? pass.gradient(weight)
+        var dw = pass.gradient(weight)
+        if let spectral {
+            dw = pass.scratch + normalizedWeightGradientOffset
+            dw.update(repeating: 0, count: spectral.normalizedWeight.count)
+        }
         conv2dBackward(geometry, input: x, weight: w, outputGradient: pass.gradient(convolved),
                        inputGradient: dx, weightGradient: dw, biasGradient: bias.map { pass.gradient($0) },
                        scratch: pass.scratch)

@@ -52,6 +52,8 @@ public final class Convolution: Layer {
         if appliesReLU { reluForward(count: output.count, input: y, output: y) }
     }
 
+    public var gradientMaps: [FeatureMap] { [input, output] }
+
     /// Masks `output`'s gradient by the ReLU (in place), then accumulates into the input's
     /// gradient and, when `computesParameterGradients`, the weight's and bias's.
     public func backward(_ pass: Pass) {

@@ -14,6 +14,8 @@ final class Sum: Layer {
         output = builder.featureMap(channels: a.channels, height: a.height, width: a.width)
     }
 
+    var gradientMaps: [FeatureMap] { [a, b, output] }
+
     func forward(_ pass: Pass) { addForward(pass.value(a), pass.value(b), output: pass.value(output), count: a.count) }
 
     func backward(_ pass: Pass) {
@@ -32,6 +34,8 @@ final class NearestResize: Layer {
         self.input = input
         output = builder.featureMap(channels: input.channels, height: height, width: width)
     }
+
+    var gradientMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         nearestResizeForward(input: pass.value(input), output: pass.value(output), batch: input.batch,
@@ -66,6 +70,8 @@ final class SpatialAttention: Layer {
         geometry = AttentionGeometry(batch: features.batch, channels: features.channels,
                                      attentionChannels: logits.channels, height: features.height, width: features.width)
     }
+
+    var gradientMaps: [FeatureMap] { [features, logits, map, output] }
 
     func forward(_ pass: Pass) {
         sigmoidForward(count: logits.count, input: pass.value(logits), output: pass.value(map))

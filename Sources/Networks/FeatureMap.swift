@@ -1,18 +1,22 @@
 import Tensors
 
 /// A batch of feature maps in a network's activation arena: (N, C, H, W) at `slot`. Its
-/// gradient lives at the same slot of the activation-gradient arena.
+/// gradient's place in the gradient arena is planned by lifetime (`GradientPlan`) and found
+/// through `index`.
 public struct FeatureMap: Hashable, Sendable, CustomStringConvertible {
     public let slot: Slot
+    /// The map's entry in its network's activation layout.
+    public let index: Int
     public let batch: Int
     public let channels: Int
     public let height: Int
     public let width: Int
 
-    public init(slot: Slot, batch: Int, channels: Int, height: Int, width: Int) {
+    public init(slot: Slot, index: Int, batch: Int, channels: Int, height: Int, width: Int) {
         precondition(slot.count == batch * channels * height * width,
                      "FeatureMap: slot of \(slot.count) for (\(batch), \(channels), \(height), \(width))")
         self.slot = slot
+        self.index = index
         self.batch = batch
         self.channels = channels
         self.height = height

@@ -20,6 +20,8 @@ final class ImageNetNormalization: Layer {
         }
     }
 
+    var gradientMaps: [FeatureMap] { [input, output] }
+
     func forward(_ pass: Pass) {
         let plane = input.plane
         for image in 0..<input.batch {

@@ -15,6 +15,8 @@ final class MaxPool2x2: Layer {
         }
     }
 
+    var gradientMaps: [FeatureMap] { [input, output] }
+
     func forward(_ pass: Pass) {
         maxPool2x2Forward(input: pass.value(input), output: pass.value(output), batch: input.batch,
                           channels: input.channels, height: input.height, width: input.width)

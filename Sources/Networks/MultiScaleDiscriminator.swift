@@ -33,7 +33,10 @@ public final class MultiScaleDiscriminator: Network {
     /// vectors) from `seed`.
     /// With `sharingStateWith`, the new instance runs on `other`'s parameters, gradients and
     /// buffers with activations of its own (one discriminator applied to several inputs per step).
+    /// The input's, scores' and features' gradients are exposed (losses write the scores' and
+    /// features', the generator reads the input's).
     public init(_ configuration: DiscriminatorConfiguration, batch: Int, seed: UInt64 = 0,
+                gradientMemory: GradientMemory = .byLifetime,
                 sharingStateWith other: MultiScaleDiscriminator? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -42,7 +45,7 @@ public final class MultiScaleDiscriminator: Network {
         (input, scales) = Self.build(configuration, in: builder)
         layers = builder.layers
         parameterStarts = builder.parameterStarts
-        memory = builder.makeMemory(seed: seed, sharingStateWith: other?.memory)
+        memory = builder.makeMemory(seed: seed, gradientMemory: gradientMemory, sharingStateWith: other?.memory)
     }
 
     /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating
@@ -62,9 +65,11 @@ public final class MultiScaleDiscriminator: Network {
         builder.scoped("D_pool") {
             for k in 0..<c.scaleCount {
                 if k > 0 { x = builder.add(BicubicDownsample(builder, "downsample\(k)", input: x)).output }
-                let discriminator = builder.add(NLayerDiscriminator(
+                let discriminator = NLayerDiscriminator(
                     builder, "\(k)", input: x, baseChannels: c.baseChannels, maxChannels: c.maxChannels,
-                    depth: c.layerCount, norm: c.norm, activation: c.activation, spectralNorm: c.spectralNorm))
+                    depth: c.layerCount, norm: c.norm, activation: c.activation, spectralNorm: c.spectralNorm)
+                builder.exposeGradient(discriminator.score)
+                for feature in discriminator.features { builder.exposeGradient(feature) }
                 scales.append(ScaleMaps(input: x, score: discriminator.score, features: discriminator.features))
             }
         }
@@ -72,5 +77,7 @@ public final class MultiScaleDiscriminator: Network {
     }
 
     /// The gradient at `input` (N, C, H, W) after `backward`: what flows back to the generator.
-    public var inputGradient: UnsafeMutableBufferPointer<Float> { memory.activationGradients[input.slot] }
+    public var inputGradient: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: memory.gradient(input), count: input.count)
+    }
 }

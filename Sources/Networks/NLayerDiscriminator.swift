@@ -6,16 +6,16 @@ import Tensors
 /// `score_out` an unpadded 3×3 conv to one channel with bias and nothing after it. Every padded
 /// conv reflection-pads by 1. With `return_feat=True` the reference also returns each `model.<i>`
 /// output; the scores and those features are `score` and `features`.
-/// Keys: `model.<i>.*`, then `score_out.*`, each a `ConvLayer`'s.
-public final class NLayerDiscriminator: Layer {
+/// Keys: `model.<i>.*`, then `score_out.*`, each a `ConvLayer`'s. The convs are the builder's
+/// layers, so each conv's gradients live only around its own backward.
+public final class NLayerDiscriminator {
     public let input: FeatureMap
     /// The output of `model.0` … `model.<depth>`, in order (the reference's feature list).
     public let features: [FeatureMap]
     /// The patch scores (N, 1, H', W') of `score_out`.
     public let score: FeatureMap
-    private let layers: [ConvLayer]
 
-    /// Registers the discriminator's keys under `name` and its maps for `input`; the
+    /// Appends the discriminator's convs to `builder` under `name`, reading `input`; the
     /// arguments are the reference constructor's (`base_ch`, `max_ch`, `depth`, `norm_type`,
     /// `relu_type`) plus spectral normalization on every conv. The input must be large enough
     /// (`DiscriminatorConfiguration.validate` checks it for a whole multi-scale network).
@@ -31,33 +31,21 @@ public final class NLayerDiscriminator: Layer {
         var layers: [ConvLayer] = []
         builder.scoped(name) {
             builder.scoped("model") {
-                layers.append(ConvLayer(builder, "0", input: input, outputChannels: baseChannels,
-                                        activation: activation, spectralNorm: spectralNorm))
+                layers.append(builder.add(ConvLayer(builder, "0", input: input, outputChannels: baseChannels,
+                                                    activation: activation, spectralNorm: spectralNorm)))
                 var channels = baseChannels
                 for i in 1...depth {
                     channels = min(channels * 2, maxChannels)
-                    layers.append(ConvLayer(builder, "\(i)", input: layers[i - 1].output, outputChannels: channels,
-                                            scale: .down, norm: norm, activation: activation,
-                                            spectralNorm: spectralNorm))
+                    layers.append(builder.add(ConvLayer(builder, "\(i)", input: layers[i - 1].output,
+                                                        outputChannels: channels, scale: .down, norm: norm,
+                                                        activation: activation, spectralNorm: spectralNorm)))
                 }
             }
-            layers.append(ConvLayer(builder, "score_out", input: layers[depth].output, outputChannels: 1,
-                                    usePadding: false, spectralNorm: spectralNorm))
+            layers.append(builder.add(ConvLayer(builder, "score_out", input: layers[depth].output,
+                                                outputChannels: 1, usePadding: false, spectralNorm: spectralNorm)))
         }
-        self.layers = layers
         features = layers.dropLast().map(\.output)
         score = layers[layers.count - 1].output
-    }
-
-    /// Runs `model.0` … `score_out`; reads `input`, overwrites every map.
-    public func forward(_ pass: Pass) {
-        for layer in layers { layer.forward(pass) }
-    }
-
-    /// Backward from the gradients at `score` and at any feature map (feature matching);
-    /// accumulates into `input`'s gradient and the parameters'.
-    public func backward(_ pass: Pass) {
-        for layer in layers.reversed() { layer.backward(pass) }
     }
 }
 

@@ -17,7 +17,8 @@ extension Network {
     }
 
     /// Runs every layer backward from the gradients written at the outputs; accumulates into
-    /// parameter gradients (zero them first with `memory.zeroGradients()`). `training` must
+    /// parameter gradients (zero them first with `memory.zeroGradients()`), zeroing each
+    /// activation gradient as its lifetime begins. `training` must
     /// match the forward it follows. After each layer, `parametersFinal(offset)` says that every
     /// parameter gradient from `offset` to the end of the arena is complete — the moment a
     /// gradient bucket there can be allreduced while backward goes on.
@@ -25,6 +26,7 @@ extension Network {
         precondition(memory.hasGradients, "backward: the network was built without gradients")
         let pass = memory.pass(training: training)
         for index in layers.indices.reversed() {
+            memory.zeroGradients(beforeBackwardOf: index)
             layers[index].backward(pass)
             parametersFinal(parameterStarts[index])
         }

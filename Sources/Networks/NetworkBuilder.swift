@@ -10,6 +10,9 @@ public final class NetworkBuilder {
     public private(set) var parameters = Layout()
     public private(set) var buffers = Layout()
     public private(set) var activations = Layout()
+    /// Activation-layout indices of the maps whose gradients live for the whole step:
+    /// inputs, and what `exposeGradient` names.
+    public private(set) var exposedGradients: Set<Int> = []
     /// Floats of scratch shared by all layers (each uses it only within one call).
     public private(set) var scratchCount = 0
     /// Doubles synchronized BatchNorm needs for its per-channel sums.
@@ -59,21 +62,30 @@ public final class NetworkBuilder {
         return buffers.register(key, shape: shape)
     }
 
-    /// Registers a feature map (a layer's output; its gradient gets the same slot).
+    /// Registers a feature map (a layer's output; its gradient is planned by lifetime).
     public func featureMap(channels: Int, height: Int, width: Int) -> FeatureMap {
-        let slot = activations.register("\(key("out"))#\(activations.entries.count)",
-                                         shape: [batch, channels, height, width])
-        return FeatureMap(slot: slot, batch: batch, channels: channels, height: height, width: width)
+        let index = activations.entries.count
+        let slot = activations.register("\(key("out"))#\(index)", shape: [batch, channels, height, width])
+        return FeatureMap(slot: slot, index: index, batch: batch, channels: channels, height: height, width: width)
     }
 
-    /// Registers a network's input map under the key `input`.
+    /// Registers a network's input map under the key `input`; its gradient is exposed (what
+    /// flows back to whatever produced the input).
     public func inputMap(channels: Int, height: Int, width: Int) -> FeatureMap {
-        let slot = activations.register("input#\(activations.entries.count)", shape: [batch, channels, height, width])
-        return FeatureMap(slot: slot, batch: batch, channels: channels, height: height, width: width)
+        let index = activations.entries.count
+        let slot = activations.register("input#\(index)", shape: [batch, channels, height, width])
+        let map = FeatureMap(slot: slot, index: index, batch: batch, channels: channels, height: height, width: width)
+        exposeGradient(map)
+        return map
     }
+
+    /// Keeps the gradient of `map` for the whole step, readable and writable from outside the
+    /// network (`NetworkMemory.gradient(_:)`): an output a loss writes before backward, a map
+    /// read after it.
+    public func exposeGradient(_ map: FeatureMap) { exposedGradients.insert(map.index) }
 
     /// Registers per-step values a layer saves for its backward (batch statistics, a
-    /// normalized weight), also mirrored in the gradient arena.
+    /// normalized weight); they have no gradient.
     public func saved(_ name: String, count: Int) -> Slot {
         activations.register("\(key(name))#\(activations.entries.count)", shape: [count])
     }
@@ -96,11 +108,12 @@ public final class NetworkBuilder {
     }
 
     /// Allocates every arena and initializes parameters and buffers from `seed`; without
-    /// `gradients` the memory serves inference only. With `shared`, parameters, their
-    /// gradients and buffers are `shared`'s (and are not initialized again).
-    public func makeMemory(seed: UInt64, gradients: Bool = true, sharingStateWith shared: NetworkMemory? = nil)
-        -> NetworkMemory {
-        let memory = NetworkMemory(self, gradients: gradients, sharing: shared)
+    /// `gradients` the memory serves inference only, with them `gradientMemory` says how
+    /// activation gradients are laid out. With `shared`, parameters, their gradients and
+    /// buffers are `shared`'s (and are not initialized again).
+    public func makeMemory(seed: UInt64, gradients: Bool = true, gradientMemory: GradientMemory = .byLifetime,
+                           sharingStateWith shared: NetworkMemory? = nil) -> NetworkMemory {
+        let memory = NetworkMemory(self, gradients: gradients, gradientMemory: gradientMemory, sharing: shared)
         if shared != nil { return memory }
         var random = SeededRandom(seed: seed)
         for entry in state {

@@ -7,8 +7,12 @@ public struct NetworkDescription: Sendable {
     /// Trainable parameters (PyTorch's `sum(p.numel() for p in net.parameters())`).
     public let parameterCount: Int
     public let bufferCount: Int
-    /// Floats of activations (and as many again for their gradients) and scratch.
+    /// Floats of activations, of their gradients in training (planned by lifetime, see
+    /// `GradientPlan`), and of scratch.
     public let activationCount: Int
+    public let gradientCount: Int
+    /// The most gradient floats alive at one backward step (`GradientPlan.peakLiveCount`).
+    public let peakLiveGradientCount: Int
     public let scratchCount: Int
 
     init(_ builder: NetworkBuilder) {
@@ -19,6 +23,10 @@ public struct NetworkDescription: Sendable {
         parameterCount = builder.parameters.entries.reduce(0) { $0 + $1.slot.count }
         bufferCount = builder.buffers.entries.reduce(0) { $0 + $1.slot.count }
         activationCount = builder.activations.elementCount
+        let plan = GradientPlan(layers: builder.layers, activations: builder.activations,
+                                exposed: builder.exposedGradients, memory: .byLifetime)
+        gradientCount = plan.elementCount
+        peakLiveGradientCount = plan.peakLiveCount
         scratchCount = builder.scratchCount
     }
 }

@@ -1,8 +1,9 @@
 import Tensors
 
 /// Every arena of one built network: parameters with their gradients (one layout, so the
-/// optimizer is one loop and the allreduce one call), buffers, activations with their
-/// gradients, and shared scratch. Allocated once; a step allocates nothing.
+/// optimizer is one loop and the allreduce one call), buffers, activations, their gradients
+/// (planned by lifetime, see `GradientPlan`), and shared scratch. Allocated once; a step
+/// allocates nothing.
 public final class NetworkMemory {
     public let parameterLayout: Layout
     public let bufferLayout: Layout
@@ -14,7 +15,13 @@ public final class NetworkMemory {
     public let parameterGradients: Arena
     public let buffers: Arena
     public let activations: Arena
-    public let activationGradients: Arena
+    /// Where each activation gradient lives; nil for inference-only memory.
+    public let gradientPlan: GradientPlan?
+    /// The activation gradients, laid out by `gradientPlan`: read and write them through
+    /// `gradient(_:)` (outside a network) or `Pass.gradient(_:)` (inside a layer).
+    let activationGradients: Arena
+    /// `gradientPlan`'s offsets by activation-layout index, for `Pass` (−1: no gradient).
+    private let gradientOffsets: UnsafeMutablePointer<Int>
     public let scratch: Arena
     /// Per-channel sums of synchronized BatchNorm (2·C + 1 Doubles for the widest norm).
     let statisticsScratch: UnsafeMutablePointer<Double>
@@ -23,13 +30,14 @@ public final class NetworkMemory {
     /// (synchronized BatchNorm); when nil, each process uses its own batch (as DDP by default).
     public var replicaStatistics: (any ReplicaStatistics)?
 
-    /// Whether gradient arenas exist; inference-only memory has none (half the activations' size).
+    /// Whether gradient arenas exist; inference-only memory has none.
     public let hasGradients: Bool
 
     /// With `shared`, parameters, their gradients and buffers are `shared`'s arenas (one
     /// network run several times per step with coexisting activations, as SPARNetHD's
     /// discriminator on real, detached fake and fake images); the layouts must be identical.
-    init(_ builder: NetworkBuilder, gradients: Bool, sharing shared: NetworkMemory? = nil) {
+    init(_ builder: NetworkBuilder, gradients: Bool, gradientMemory: GradientMemory,
+         sharing shared: NetworkMemory? = nil) {
         parameterLayout = builder.parameters
         bufferLayout = builder.buffers
         activationLayout = builder.activations
@@ -49,14 +57,26 @@ public final class NetworkMemory {
             buffers = Arena(builder.buffers)
         }
         activations = Arena(builder.activations)
-        activationGradients = gradients ? Arena(builder.activations) : Arena(count: 0)
+        let plan = gradients
+            ? GradientPlan(layers: builder.layers, activations: builder.activations,
+                           exposed: builder.exposedGradients, memory: gradientMemory)
+            : nil
+        gradientPlan = plan
+        activationGradients = Arena(count: plan?.elementCount ?? 0)
+        let entryCount = builder.activations.entries.count
+        gradientOffsets = .allocate(capacity: max(entryCount, 1))
+        gradientOffsets.initialize(repeating: -1, count: max(entryCount, 1))
+        if let plan { gradientOffsets.update(from: plan.offsets, count: entryCount) }
         scratch = Arena(count: builder.scratchCount)
         statisticsScratchCount = max(builder.statisticsScratchCount, 1)
         statisticsScratch = .allocate(capacity: statisticsScratchCount)
         statisticsScratch.initialize(repeating: 0, count: statisticsScratchCount)
     }
 
-    deinit { statisticsScratch.deallocate() }
+    deinit {
+        statisticsScratch.deallocate()
+        gradientOffsets.deallocate()
+    }
 
     /// Number of trainable parameters (PyTorch's `sum(p.numel() for p in parameters())`).
     public var parameterCount: Int { parameterLayout.entries.reduce(0) { $0 + $1.slot.count } }
@@ -65,7 +85,7 @@ public final class NetworkMemory {
     public func pass(training: Bool) -> Pass {
         Pass(training: training, parameters: parameters.base, parameterGradients: parameterGradients.base,
              buffers: buffers.base, activations: activations.base,
-             activationGradients: activationGradients.base, scratch: scratch.base,
+             activationGradients: activationGradients.base, gradientOffsets: gradientOffsets, scratch: scratch.base,
              statisticsScratch: statisticsScratch, replicaStatistics: replicaStatistics)
     }
 
@@ -93,10 +113,26 @@ public final class NetworkMemory {
         parameterGradients.zero()
     }
 
-    /// Zeroes this network's activation gradients only.
+    /// Zeroes this network's exposed activation gradients (the others are zeroed during
+    /// backward, when their lifetime begins), before a loss writes the outputs' gradients.
     public func zeroActivationGradients() {
         precondition(hasGradients, "NetworkMemory.zeroActivationGradients: inference-only memory")
-        activationGradients.zero()
+        for slot in gradientPlan!.exposed { activationGradients.zero(slot) }
+    }
+
+    /// Zeroes the gradients whose lifetime begins at the backward of layer `index` (forward
+    /// order); a network's backward calls it before each layer's.
+    public func zeroGradients(beforeBackwardOf index: Int) {
+        for slot in gradientPlan!.zeroedBefore[index] { activationGradients.zero(slot) }
+    }
+
+    /// The gradient of `map` (N, C, H, W), which must be exposed (`NetworkBuilder.inputMap`,
+    /// `exposeGradient`): write a loss's gradient there before backward, or read an input's
+    /// after it. Other gradients share memory and hold nothing meaningful outside backward.
+    public func gradient(_ map: FeatureMap) -> UnsafeMutablePointer<Float> {
+        precondition(hasGradients && gradientPlan!.isExposed[map.index],
+                     "NetworkMemory.gradient: the gradient of \(activationLayout.entries[map.index].key) is not exposed")
+        return activationGradients.base + gradientOffsets[map.index]
     }
 }
 
@@ -109,6 +145,7 @@ public struct Pass {
     let buffers: UnsafeMutablePointer<Float>
     let activations: UnsafeMutablePointer<Float>
     let activationGradients: UnsafeMutablePointer<Float>
+    let gradientOffsets: UnsafeMutablePointer<Int>
     /// Shared scratch, valid only within one kernel call.
     public let scratch: UnsafeMutablePointer<Float>
     let statisticsScratch: UnsafeMutablePointer<Double>
@@ -119,9 +156,14 @@ public struct Pass {
     @inline(__always) public func gradient(_ slot: Slot) -> UnsafeMutablePointer<Float> { parameterGradients + slot.offset }
     @inline(__always) public func buffer(_ slot: Slot) -> UnsafeMutablePointer<Float> { buffers + slot.offset }
     @inline(__always) public func saved(_ slot: Slot) -> UnsafeMutablePointer<Float> { activations + slot.offset }
-    @inline(__always) public func savedGradient(_ slot: Slot) -> UnsafeMutablePointer<Float> { activationGradients + slot.offset }
     @inline(__always) public func value(_ map: FeatureMap) -> UnsafeMutablePointer<Float> { activations + map.slot.offset }
-    @inline(__always) public func gradient(_ map: FeatureMap) -> UnsafeMutablePointer<Float> { activationGradients + map.slot.offset }
+    /// The gradient of `map`, where the network's `GradientPlan` put it; valid while a layer
+    /// that lists `map` in its `gradientMaps` runs its backward.
+    @inline(__always) public func gradient(_ map: FeatureMap) -> UnsafeMutablePointer<Float> {
+        let offset = gradientOffsets[map.index]
+        precondition(offset >= 0, "Pass.gradient: a map no layer lists in its gradientMaps")
+        return activationGradients + offset
+    }
 }
 
 /// A piece of a network with a fixed input and output: forward overwrites its output and
@@ -129,6 +171,10 @@ public struct Pass {
 public protocol Layer: AnyObject {
     func forward(_ pass: Pass)
     func backward(_ pass: Pass)
+    /// Every feature map whose gradient `backward` reads or accumulates into: its outputs, its
+    /// inputs and any map it keeps inside. The gradient plan gives a map's gradient memory only
+    /// from the first backward that lists it to the last.
+    var gradientMaps: [FeatureMap] { get }
 }
 
 /// Sums small per-channel statistics over every replica of a data-parallel job, in place

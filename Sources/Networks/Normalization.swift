@@ -52,6 +52,8 @@ final class Normalization: Layer {
         output = builder.scoped(name) { builder.featureMap(channels: c, height: input.height, width: input.width) }
     }
 
+    var gradientMaps: [FeatureMap] { [input, output] }
+
     func forward(_ pass: Pass) {
         let (n, c, p) = (input.batch, input.channels, input.plane)
         switch kind {

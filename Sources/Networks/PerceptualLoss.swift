@@ -61,18 +61,18 @@ public final class PerceptualLoss {
     }
 
     /// Backward of the last `forward` scaled by `weight` (the loss's λ); accumulates (`+=`)
-    /// `weight · dLoss/dInput` into `inputGradient` (N, 3, H, W). Uses the network's activation
-    /// gradients as its own scratch; leaves the parameter gradients untouched.
+    /// `weight · dLoss/dInput` into `inputGradient` (N, 3, H, W). Leaves the parameter
+    /// gradients untouched.
     public func backward(weight: Float = 1, inputGradient: UnsafeMutablePointer<Float>) {
         let memory = network.memory
-        memory.activationGradients.zero()
+        memory.zeroActivationGradients()
         for (s, (map, slot)) in zip(network.features, targetSlots).enumerated() {
             l1LossBackward(input: memory.activations.pointer(map.slot), target: targetFeatures.pointer(slot),
                            count: map.count, weight: weight * Self.featureWeights[s],
-                           inputGradient: memory.activationGradients.pointer(map.slot), targetGradient: nil)
+                           inputGradient: memory.gradient(map), targetGradient: nil)
         }
         network.backward(parameterGradients: false)
-        accumulate(memory.activationGradients.pointer(network.input.slot), into: inputGradient, count: imageCount)
+        accumulate(memory.gradient(network.input), into: inputGradient, count: imageCount)
     }
 
     /// The target's feature map `index` (shape `network.features[index].shape`) as the last

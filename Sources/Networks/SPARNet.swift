@@ -23,8 +23,10 @@ public final class SPARNet: Network {
 
     /// Builds the network for `batch` images and initializes it as the reference does
     /// (conv weights N(0, 0.02), biases 0, BatchNorm weights N(1, 0.02)) from `seed`.
-    /// `trainable: false` allocates no gradients (inference only).
-    public init(_ configuration: SPARNetConfiguration, batch: Int, seed: UInt64 = 0, trainable: Bool = true) throws {
+    /// `trainable: false` allocates no gradients (inference only). The input's and output's
+    /// gradients are exposed (a loss writes the output's).
+    public init(_ configuration: SPARNetConfiguration, batch: Int, seed: UInt64 = 0, trainable: Bool = true,
+                gradientMemory: GradientMemory = .byLifetime) throws {
         try configuration.validate()
         self.configuration = configuration
         self.batch = batch
@@ -32,7 +34,7 @@ public final class SPARNet: Network {
         (input, output, attentionMaps, blockOutputs) = Self.build(configuration, in: builder)
         layers = builder.layers
         parameterStarts = builder.parameterStarts
-        memory = builder.makeMemory(seed: seed, gradients: trainable)
+        memory = builder.makeMemory(seed: seed, gradients: trainable, gradientMemory: gradientMemory)
     }
 
     /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating
@@ -89,6 +91,7 @@ public final class SPARNet: Network {
         let output = builder.add(ConvLayer(builder, "out_conv", input: x, outputChannels: 3,
                                            spectralNorm: c.spectralNorm)).output
         blocks.append(("out_conv", output))
+        builder.exposeGradient(output)
         return (input, output, maps, blocks)
     }
 

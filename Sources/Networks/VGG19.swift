@@ -90,6 +90,7 @@ public final class VGG19 {
             }
         }
         precondition(features.count == sliceEnds.count, "VGG19: \(features.count) feature maps built")
+        for feature in features { builder.exposeGradient(feature) }
         return (input, preprocessed, features)
     }
 
@@ -99,13 +100,16 @@ public final class VGG19 {
         for layer in layers { layer.forward(pass) }
     }
 
-    /// Runs every layer backward from the gradients at `features` (zero the activation
-    /// gradients first, then write them); accumulates into the gradient of `input` and, only
+    /// Runs every layer backward from the gradients at `features` (zero them first with
+    /// `memory.zeroActivationGradients()`, then write them); accumulates into the gradient of `input` and, only
     /// when `parameterGradients` is true, into the parameter gradients (the perceptual loss
     /// keeps VGG frozen and skips them, which halves the backward's cost).
     public func backward(parameterGradients: Bool = false) {
         for convolution in convolutions { convolution.computesParameterGradients = parameterGradients }
         let pass = memory.pass(training: false)
-        for layer in layers.reversed() { layer.backward(pass) }
+        for index in layers.indices.reversed() {
+            memory.zeroGradients(beforeBackwardOf: index)
+            layers[index].backward(pass)
+        }
     }
 }

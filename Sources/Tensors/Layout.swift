@@ -18,6 +18,9 @@ public struct Layout: Sendable {
     /// Elements are aligned to this many floats (64 bytes) so every slot starts on a cache line.
     public static let alignment = 16
 
+    /// `offset` rounded up to `alignment`.
+    public static func aligned(_ offset: Int) -> Int { (offset + alignment - 1) / alignment * alignment }
+
     public init() {}
 
     /// Total number of elements an arena for this layout needs.
@@ -27,7 +30,7 @@ public struct Layout: Sendable {
     @discardableResult
     public mutating func register(_ key: String, shape: Shape) -> Slot {
         precondition(indexByKey[key] == nil, "Layout: key \"\(key)\" registered twice")
-        let offset = (elementCount + Layout.alignment - 1) / Layout.alignment * Layout.alignment
+        let offset = Layout.aligned(elementCount)
         let slot = Slot(offset: offset, count: shape.elementCount)
         indexByKey[key] = entries.count
         entries.append(Entry(key: key, shape: shape, slot: slot))

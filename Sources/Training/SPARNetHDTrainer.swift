@@ -107,7 +107,7 @@ public final class SPARNetHDTrainer {
     public func step() -> HDStepResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let g = generator.memory
-        let sr = g.activations.pointer(generator.output.slot), srGradient = g.activationGradients.pointer(generator.output.slot)
+        let sr = g.activations.pointer(generator.output.slot), srGradient = g.gradient(generator.output)
         let count = generator.output.count
         let scales = Float(discriminatorOnReal.scales.count)
 
@@ -138,12 +138,12 @@ public final class SPARNetHDTrainer {
                 let f = fake.memory.activations.pointer(fakeFeature.slot), r = real.memory.activations.pointer(realFeature.slot)
                 featureMatching += l1LossForward(input: f, target: r, count: fakeFeature.count) * Double(fmWeight)
                 l1LossBackward(input: f, target: r, count: fakeFeature.count, weight: fmWeight,
-                               inputGradient: fake.memory.activationGradients.pointer(fakeFeature.slot), targetGradient: nil)
+                               inputGradient: fake.memory.gradient(fakeFeature), targetGradient: nil)
             }
             let scores = fake.memory.activations.pointer(fakeScale.score.slot)
             adversarial += generatorHingeLossForward(scores: scores, count: fakeScale.score.count) * Double(advWeight)
             generatorHingeLossBackward(count: fakeScale.score.count, weight: advWeight,
-                                       scoresGradient: fake.memory.activationGradients.pointer(fakeScale.score.slot))
+                                       scoresGradient: fake.memory.gradient(fakeScale.score))
         }
         fake.backward()
         accumulate(UnsafePointer(fake.inputGradient.baseAddress!), into: srGradient, count: count)
@@ -163,9 +163,9 @@ public final class SPARNetHDTrainer {
             discriminatorLoss += (discriminatorHingeLossForward(scores: fakeScores, count: fakeScale.score.count, target: .fake)
                 + discriminatorHingeLossForward(scores: realScores, count: realScale.score.count, target: .real)) * Double(dWeight)
             discriminatorHingeLossBackward(scores: fakeScores, count: fakeScale.score.count, target: .fake, weight: dWeight,
-                                           scoresGradient: discriminatorOnFake.memory.activationGradients.pointer(fakeScale.score.slot))
+                                           scoresGradient: discriminatorOnFake.memory.gradient(fakeScale.score))
             discriminatorHingeLossBackward(scores: realScores, count: realScale.score.count, target: .real, weight: dWeight,
-                                           scoresGradient: real.memory.activationGradients.pointer(realScale.score.slot))
+                                           scoresGradient: real.memory.gradient(realScale.score))
         }
         discriminatorOnFake.backward()
         discriminatorReducer.begin()

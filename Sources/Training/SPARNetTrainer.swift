@@ -83,7 +83,7 @@ public final class SPARNetTrainer {
             communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
         }
         let output = memory.activations.pointer(network.output.slot)
-        let outputGradient = memory.activationGradients.pointer(network.output.slot)
+        let outputGradient = memory.gradient(network.output)
         let count = network.output.count
         let weight = 1 / Float(microBatches)
         var loss = 0.0

@@ -110,7 +110,7 @@ func verifyDiscriminator(_ fixture: ReferenceFixture) throws -> ParityReport {
                    relativeToMax: ParityTolerance.forward)
     memory.zeroGradients()
     for scale in scales {
-        memory.activationGradients[scale.score.slot].update(repeating: 1 / Float(scale.score.count))
+        memory.gradient(scale.score).update(repeating: 1 / Float(scale.score.count), count: scale.score.count)
     }
     network.backward(training: true)
 

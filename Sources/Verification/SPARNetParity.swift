@@ -85,7 +85,7 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
     memory.zeroGradients()
     target.values.withUnsafeBufferPointer { t in
         l1LossBackward(input: memory.activations.pointer(network.output.slot), target: t.baseAddress!, count: t.count,
-                       weight: 1, inputGradient: memory.activationGradients.pointer(network.output.slot),
+                       weight: 1, inputGradient: memory.gradient(network.output),
                        targetGradient: nil)
     }
     network.backward()

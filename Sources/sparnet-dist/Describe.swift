@@ -31,8 +31,9 @@ struct Describe: ParsableCommand {
         print("generator \(preset): \(grouped(description.parameterCount)) parameters, "
               + "\(grouped(description.bufferCount)) buffer values")
         let mib = { (floats: Int) in String(format: "%.1f MiB", Double(floats) * 4 / 1_048_576) }
-        print("  batch \(batch): activations \(mib(description.activationCount)) (training doubles it for their gradients), "
-              + "scratch \(mib(description.scratchCount))")
+        print("  batch \(batch): activations \(mib(description.activationCount)), "
+              + "their gradients in training \(mib(description.gradientCount)) "
+              + "(at most \(mib(description.peakLiveGradientCount)) alive at once), scratch \(mib(description.scratchCount))")
         if keys { printKeys(description) }
         guard preset == "sparnetHD" else { return }
         // SPARNetHD also trains its multi-scale discriminator through a frozen VGG19.

@@ -18,7 +18,8 @@ import TestSupport
         network.memory.activations.copy(random.uniform(network.input.count).floats, into: network.input.slot)
         network.forward(training: true)
         network.memory.zeroGradients()
-        network.memory.activationGradients.copy(random.uniform(network.output.count).floats, into: network.output.slot)
+        network.memory.gradient(network.output).update(from: random.uniform(network.output.count).floats,
+                                                      count: network.output.count)
         network.backward()
         let adam = Adam(parameterCount: network.memory.parameters.count, learningRate: 1e-3)
         adam.step(parameters: network.memory.parameters, gradients: network.memory.parameterGradients)
