@@ -60,7 +60,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let usesShiftedRows: Bool
 
     /// Whether geometries made without an explicit `shiftedRows` take the shifted-rows path
-    /// where they can; set before building a network (the bench's A/B comparison clears it).
+    /// where they can; clear it before building a network to run that network on im2col
+    /// (an A/B comparison of the two paths in one process).
     nonisolated(unsafe) public static var prefersShiftedRows = true
 
     /// Floats of im2col matrix per tile the kernels aim for: 4 MiB, a tile's columns and its
