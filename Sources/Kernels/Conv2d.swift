@@ -32,6 +32,13 @@ public enum Padding: Hashable, Sendable {
 /// so results are the same from run to run on a given number of threads. (Across thread
 /// counts they differ in the last bits of the weight gradient: OpenBLAS's Haswell sgemm sums
 /// an element differently depending on where the product's row blocks start.)
+///
+/// Stride-1 convs (`usesShiftedRows`) build a "shifted rows" matrix instead of im2col: the
+/// C·K horizontal taps of the tile's rows plus K − 1 halo rows, and take the K vertical taps
+/// as K sgemm calls over views of it shifted by one output row each, accumulating (beta = 1).
+/// It is a third of the im2col matrix to write, and to read back in col2im; the sgemm calls
+/// have depth C·K instead of C·K·K, which OpenBLAS blocks by a few hundred anyway. The weight
+/// is reordered to (K, O, C·K) so each vertical tap is one contiguous matrix.
 public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let batch: Int
     public let inputChannels: Int
@@ -49,6 +56,13 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let rowsPerTile: Int
     /// Threads the scratch has room for (the kernels use at most this many).
     public let threads: Int
+    /// Whether the kernels take the shifted-rows path (stride 1, kernel larger than 1).
+    public let usesShiftedRows: Bool
+
+    /// Whether geometries made without an explicit `shiftedRows` take the shifted-rows path
+    /// where they can; clear it before building a network to run that network on im2col
+    /// (an A/B comparison of the two paths in one process).
+    nonisolated(unsafe) public static var prefersShiftedRows = true
 
     /// Floats of im2col matrix per tile the kernels aim for: 4 MiB, a tile's columns and its
     /// share of the output stay in the last-level cache between im2col and sgemm.
@@ -68,7 +82,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public init(batch: Int, inputChannels: Int, outputChannels: Int, height: Int, width: Int,
                 kernelSize: Int, stride: Int = 1, padding: Padding = .none, upsamplesInput: Bool = false,
                 tileFloats: Int = Conv2dGeometry.defaultTileFloats,
-                minimumTileColumns: Int = Conv2dGeometry.defaultMinimumTileColumns, threads: Int = BLAS.threads) {
+                minimumTileColumns: Int = Conv2dGeometry.defaultMinimumTileColumns, threads: Int = BLAS.threads,
+                shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows) {
         let p = padding.amount
         precondition(batch > 0 && inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
                      "Conv2d: sizes must be positive (batch \(batch), channels \(inputChannels)→\(outputChannels), kernel \(kernelSize), stride \(stride))")
@@ -91,6 +106,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         self.padding = padding
         self.upsamplesInput = upsamplesInput
         self.threads = threads
+        usesShiftedRows = shiftedRows && stride == 1 && kernelSize > 1
         let outputHeight = (height + 2 * p - kernelSize) / stride + 1
         let outputWidth = (width + 2 * p - kernelSize) / stride + 1
         let rowFloats = inputChannels * kernelSize * kernelSize * outputWidth
@@ -121,17 +137,25 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// True when the im2col matrix of an image is the image itself (1×1, stride 1, no padding).
     public var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding.amount == 0 && !upsamplesInput }
 
-    /// Floats of one thread's scratch: the im2col matrix of one tile.
-    public var tileScratchCount: Int { isPointwise ? 0 : columnRows * rowsPerTile * outputWidth }
+    /// Floats of one thread's scratch: the im2col matrix of one tile, or its shifted-rows matrix
+    /// (C·K rows, K − 1 more output rows).
+    public var tileScratchCount: Int {
+        if isPointwise { return 0 }
+        if usesShiftedRows { return inputChannels * kernelSize * (rowsPerTile + kernelSize - 1) * outputWidth }
+        return columnRows * rowsPerTile * outputWidth
+    }
 
-    /// Floats of scratch that `conv2dForward` / `conv2dBackward` need: one tile per thread.
-    public var scratchCount: Int { tileScratchCount * threads }
+    /// Floats of scratch that `conv2dForward` / `conv2dBackward` need: one tile per thread,
+    /// after two weight-sized matrices on the shifted-rows path (the reordered weight and the
+    /// reordered weight gradient).
+    public var scratchCount: Int { (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads }
 
     /// Multiply-adds ×2 of the forward pass.
     public var forwardFlops: Double { 2 * Double(batch) * Double(outputChannels) * Double(columnRows) * Double(columnColumns) }
 
     public var description: String {
         "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
+            + (usesShiftedRows ? " shifted rows" : "")
     }
 }
 
@@ -143,8 +167,16 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
 public func conv2dForward(_ g: Conv2dGeometry,
                           input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    let work = g.batch * g.columnColumns * (g.columnRows + g.outputChannels)
+    if g.usesShiftedRows {
+        reorderWeight(g, weight, into: scratch)
+        let tiles = ShiftedRowsForwardTiles(g: g, input: input, weight: scratch, bias: bias, output: output,
+                                            scratch: scratch + 2 * g.weightCount)
+        forEachPart(work: work, maximumParts: g.threads, tiles)
+        return
+    }
     let tiles = ConvForwardTiles(g: g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
-    forEachPart(work: g.batch * g.columnColumns * (g.columnRows + g.outputChannels), maximumParts: g.threads, tiles)
+    forEachPart(work: work, maximumParts: g.threads, tiles)
 }
 
 /// Convolution backward; accumulates (`+=`) into every gradient that is not nil.
@@ -175,6 +207,16 @@ public func conv2dBackward(_ g: Conv2dGeometry,
         forEachRange(g.outputChannels, work: g.outputCount, BiasGradient(g: g, dy: outputGradient, db: biasGradient))
     }
     guard inputGradient != nil || weightGradient != nil else { return }
+    if g.usesShiftedRows {
+        if inputGradient != nil { reorderWeight(g, weight, into: scratch) }
+        let channels = ShiftedRowsBackwardChannels(
+            g: g, input: input, weight: scratch, outputGradient: outputGradient, inputGradient: inputGradient,
+            weightGradient: weightGradient, reorderedWeightGradient: scratch + g.weightCount,
+            scratch: scratch + 2 * g.weightCount)
+        forEachPart(work: g.batch * g.columnColumns * (g.columnRows + g.outputChannels),
+                    maximumParts: min(g.threads, g.inputChannels), channels)
+        return
+    }
     let channels = ConvBackwardChannels(g: g, input: input, weight: weight, outputGradient: outputGradient,
                                         inputGradient: inputGradient, weightGradient: weightGradient, scratch: scratch)
     forEachPart(work: g.batch * g.columnColumns * (g.columnRows + g.outputChannels),
@@ -266,6 +308,127 @@ private struct ConvBackwardChannels: ParallelWork {
                                              weight + firstRow, transposeA: true, leadingA: g.columnRows,
                                              dy, leadingB: plane, into: columns)
                         col2im(g, columns: columns, image: dx, channels: channels, rows: rows)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Copies the weight (O, C, K, K) to (K, O, C·K): `reordered[ki][o][c·K + kj] = weight[o][c][ki][kj]`,
+/// one contiguous (O, C·K) matrix per vertical tap; overwrites `reordered`.
+private func reorderWeight(_ g: Conv2dGeometry, _ weight: UnsafePointer<Float>,
+                           into reordered: UnsafeMutablePointer<Float>) {
+    let k = g.kernelSize, o = g.outputChannels, ck = g.inputChannels * k
+    for ki in 0..<k {
+        for oc in 0..<o {
+            let dst = reordered + (ki * o + oc) * ck, src = weight + oc * ck * k + ki * k
+            for c in 0..<g.inputChannels {
+                for kj in 0..<k { dst[c * k + kj] = src[c * k * k + kj] }
+            }
+        }
+    }
+}
+
+/// One thread's tiles of the shifted-rows forward: the tile's shifted-rows matrix S
+/// (C·K, (R + K − 1)·Wo), then y_tile (O, R·Wo) = Σ_ki weight_ki (O, C·K) · S[:, ki·Wo ..< ki·Wo + R·Wo].
+private struct ShiftedRowsForwardTiles: ParallelWork {
+    let g: Conv2dGeometry
+    /// Reordered (K, O, C·K).
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+    let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let tilesPerImage = g.tilesPerImage, tiles = g.batch * tilesPerImage
+        let plane = g.columnColumns, inputImage = g.inputChannels * g.storedHeight * g.storedWidth
+        let k = g.kernelSize, ck = g.inputChannels * k, wo = g.outputWidth
+        let columns = scratch + part * g.tileScratchCount
+        for tile in tiles * part / parts ..< tiles * (part + 1) / parts {
+            let n = tile / tilesPerImage, firstRow = tile % tilesPerImage * g.rowsPerTile
+            let rowCount = min(g.rowsPerTile, g.outputHeight - firstRow)
+            let tileColumns = rowCount * wo, shiftedColumns = (rowCount + k - 1) * wo
+            let y = output + n * g.outputChannels * plane + firstRow * wo
+            im2col(g, image: input + n * inputImage, columns: columns, channels: 0..<g.inputChannels,
+                   rows: firstRow ..< firstRow + rowCount + k - 1, shiftedRows: true)
+            for ki in 0..<k {
+                serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: ck, weight + ki * g.outputChannels * ck,
+                                     columns + ki * wo, leadingB: shiftedColumns, into: y, leadingC: plane,
+                                     beta: ki == 0 ? 0 : 1)
+            }
+            if let bias {
+                for o in 0..<g.outputChannels {
+                    let b = bias[o], row = y + o * plane
+                    for i in 0..<tileColumns { row[i] += b }
+                }
+            }
+        }
+    }
+}
+
+/// One thread's input channels c0..<c1 of the shifted-rows backward, tile by tile in order:
+/// dW_ki[:, c0·K..<c1·K] += dy_tile (O, T) · S_ki[c0..<c1]ᵀ into the reordered gradient
+/// (K, O, C·K), added onto dW (O, C, K, K) at the end; dS[c0..<c1] = Σ_ki weight_kiᵀ · dy_tile
+/// at column offset ki·Wo, scattered back onto dx[c0..<c1].
+private struct ShiftedRowsBackwardChannels: ParallelWork {
+    let g: Conv2dGeometry
+    /// Reordered (K, O, C·K), valid when `inputGradient` is not nil.
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let inputGradient: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>?
+    /// (K, O, C·K); this thread's columns c0·K..<c1·K are its own.
+    let reorderedWeightGradient: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let c = g.inputChannels
+        let channels = c * part / parts ..< c * (part + 1) / parts
+        guard !channels.isEmpty else { return }
+        let k = g.kernelSize, o = g.outputChannels, ck = c * k, wo = g.outputWidth
+        let sliceRows = channels.count * k, firstColumn = channels.lowerBound * k
+        let plane = g.columnColumns, inputImage = c * g.storedHeight * g.storedWidth
+        let columns = scratch + part * g.tileScratchCount
+        let dwr = reorderedWeightGradient + firstColumn
+        if weightGradient != nil {
+            for row in 0..<k * o { (dwr + row * ck).update(repeating: 0, count: sliceRows) }
+        }
+        for n in 0..<g.batch {
+            for tile in 0..<g.tilesPerImage {
+                let firstRow = tile * g.rowsPerTile
+                let rowCount = min(g.rowsPerTile, g.outputHeight - firstRow)
+                let rows = firstRow ..< firstRow + rowCount + k - 1
+                let tileColumns = rowCount * wo, shiftedColumns = (rowCount + k - 1) * wo
+                let dy = outputGradient + n * o * plane + firstRow * wo
+                if weightGradient != nil {
+                    im2col(g, image: input + n * inputImage, columns: columns, channels: channels, rows: rows,
+                           shiftedRows: true)
+                    for ki in 0..<k {
+                        serialMatrixMultiply(m: o, n: sliceRows, k: tileColumns, dy, leadingA: plane,
+                                             columns + ki * wo, transposeB: true, leadingB: shiftedColumns,
+                                             into: dwr + ki * o * ck, leadingC: ck, beta: 1)
+                    }
+                }
+                if let inputGradient {
+                    // Tap 0 overwrites columns 0..<T; the last (K − 1)·Wo are only accumulated into.
+                    for row in 0..<sliceRows {
+                        (columns + row * shiftedColumns + tileColumns).update(repeating: 0, count: shiftedColumns - tileColumns)
+                    }
+                    for ki in 0..<k {
+                        serialMatrixMultiply(m: sliceRows, n: tileColumns, k: o,
+                                             weight + ki * o * ck + firstColumn, transposeA: true, leadingA: ck,
+                                             dy, leadingB: plane, into: columns + ki * wo, leadingC: shiftedColumns,
+                                             beta: ki == 0 ? 0 : 1)
+                    }
+                    col2im(g, columns: columns, image: inputGradient + n * inputImage, channels: channels, rows: rows,
+                           shiftedRows: true)
+                }
+            }
+        }
+        if let weightGradient {
+            for oc in 0..<o {
+                for ch in channels {
+                    for ki in 0..<k {
+                        let src = reorderedWeightGradient + (ki * o + oc) * ck + ch * k
+                        let dst = weightGradient + ((oc * c + ch) * k + ki) * k
+                        for kj in 0..<k { dst[kj] += src[kj] }
                     }
                 }
             }

@@ -7,6 +7,11 @@
 // ((c − c0)·K + ki)·K + kj, column (oy − oy0)·Wo + ox holding the (upsampled, padded) input at
 // (c, oy·s + ki − p, ox·s + kj − p): zero, or mirrored without repeating the edge as
 // nn.ReflectionPad2d.
+//
+// With `shiftedRows` (stride 1) the vertical kernel offset is left out: rows (c − c0)·K + kj,
+// and `rows` spans the Ho-tile plus K − 1 rows, row oy reading input row oy − p. The K
+// vertical taps are then K views of this one matrix, each shifted by ki·Wo columns
+// (`conv2dForward`'s shifted-rows path): a third of the im2col matrix to write and read.
 
 /// Mirrors an index into [0, n) without repeating the edge: −1 → 1, n → n − 2.
 @inline(__always)
@@ -25,20 +30,22 @@ func interiorColumns(_ g: Conv2dGeometry, kj: Int) -> Range<Int> {
     return low..<max(low, high)
 }
 
-/// Writes the im2col matrix of `channels` and output `rows` of one image; overwrites `columns`.
+/// Writes the im2col matrix of `channels` and output `rows` of one image (without the vertical
+/// kernel offset when `shiftedRows`); overwrites `columns`.
 func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
-            channels: Range<Int>, rows: Range<Int>) {
+            channels: Range<Int>, rows: Range<Int>, shiftedRows: Bool = false) {
     let k = g.kernelSize, s = g.stride, p = g.padding.amount
     let h = g.height, w = g.width, wo = g.outputWidth, storedWidth = g.storedWidth
     let up = g.upsamplesInput ? 1 : 0                  // stored index = upsampled index >> up
     let tileColumns = rows.count * wo
+    let kernelRows = shiftedRows ? 1 : k
     let reflecting: Bool
     if case .reflect = g.padding { reflecting = true } else { reflecting = false }
     for c in channels {
         let plane = image + c * g.storedHeight * storedWidth
-        for ki in 0..<k {
+        for ki in 0..<kernelRows {
             for kj in 0..<k {
-                let rowStart = columns + (((c - channels.lowerBound) * k + ki) * k + kj) * tileColumns
+                let rowStart = columns + (((c - channels.lowerBound) * kernelRows + ki) * k + kj) * tileColumns
                 let interior = interiorColumns(g, kj: kj)
                 let shift = kj - p
                 for oy in rows {
@@ -73,20 +80,21 @@ func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMut
 }
 
 /// Adds the im2col matrix of `channels` and output `rows` back onto the pixels it was read
-/// from (the adjoint of `im2col`); accumulates into `image`.
+/// from (the adjoint of `im2col`, with the same `shiftedRows`); accumulates into `image`.
 func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>,
-            channels: Range<Int>, rows: Range<Int>) {
+            channels: Range<Int>, rows: Range<Int>, shiftedRows: Bool = false) {
     let k = g.kernelSize, s = g.stride, p = g.padding.amount
     let h = g.height, w = g.width, wo = g.outputWidth, storedWidth = g.storedWidth
     let up = g.upsamplesInput ? 1 : 0
     let tileColumns = rows.count * wo
+    let kernelRows = shiftedRows ? 1 : k
     let reflecting: Bool
     if case .reflect = g.padding { reflecting = true } else { reflecting = false }
     for c in channels {
         let plane = image + c * g.storedHeight * storedWidth
-        for ki in 0..<k {
+        for ki in 0..<kernelRows {
             for kj in 0..<k {
-                let rowStart = columns + (((c - channels.lowerBound) * k + ki) * k + kj) * tileColumns
+                let rowStart = columns + (((c - channels.lowerBound) * kernelRows + ki) * k + kj) * tileColumns
                 let interior = interiorColumns(g, kj: kj)
                 let shift = kj - p
                 for oy in rows {

@@ -53,6 +53,32 @@ let parallelConvGeometries: [Conv2dGeometry] = [
                    padding: .none, tileFloats: 10 * 43 * 4, minimumTileColumns: 1),
 ]
 
+/// The shifted-rows path (stride 1, K > 1): odd sizes, batch 1 and 3, zero, reflect and no
+/// padding, K = 3 and 5, ×2 upsampling, one-row and several-row tiles (the K − 1 halo rows of
+/// adjacent tiles overlap), and sizes that split tiles and channels over threads.
+let shiftedRowsConvGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1)),
+    Conv2dGeometry(batch: 3, inputChannels: 5, outputChannels: 3, height: 9, width: 7, kernelSize: 3, padding: .zero(1)),
+    Conv2dGeometry(batch: 3, inputChannels: 2, outputChannels: 7, height: 11, width: 5, kernelSize: 5, padding: .reflect(2)),
+    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 3, height: 9, width: 11, kernelSize: 3, padding: .none),
+    Conv2dGeometry(batch: 3, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1),
+                   tileFloats: 1, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 4, height: 10, width: 14, kernelSize: 3, padding: .reflect(1),
+                   upsamplesInput: true, tileFloats: 45 * 14 * 3, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 3, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3,
+                   padding: .reflect(1), tileFloats: 117 * 31 * 5, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 5, height: 40, width: 36, kernelSize: 3,
+                   padding: .zero(1), upsamplesInput: true, tileFloats: 81 * 36 * 6, minimumTileColumns: 1),
+]
+
+/// The stride-1 cases above on the im2col path, which other strides take.
+let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
+    Conv2dGeometry(batch: $0.batch, inputChannels: $0.inputChannels, outputChannels: $0.outputChannels,
+                   height: $0.height, width: $0.width, kernelSize: $0.kernelSize, padding: $0.padding,
+                   upsamplesInput: $0.upsamplesInput, tileFloats: $0.inputChannels * $0.kernelSize * $0.kernelSize
+                       * $0.outputWidth * $0.rowsPerTile, minimumTileColumns: 1, shiftedRows: false)
+}
+
 @Suite struct Conv2dTests {
     @Test("Double reference backward matches central differences", arguments: convGeometries + upsamplingConvGeometries)
     func referenceGradients(_ g: Conv2dGeometry) {
@@ -67,7 +93,8 @@ let parallelConvGeometries: [Conv2dGeometry] = [
     }
 
     @Test("Float kernel matches the Double reference, forward and backward",
-          arguments: convGeometries + upsamplingConvGeometries + tiledConvGeometries + parallelConvGeometries)
+          arguments: convGeometries + upsamplingConvGeometries + tiledConvGeometries + parallelConvGeometries
+              + shiftedRowsConvGeometries + im2colConvGeometries)
     func kernelMatchesReference(_ g: Conv2dGeometry) {
         var random = TestRandom(seed: 12)
         let x = random.uniform(g.inputCount).floats, w = random.uniform(g.weightCount).floats
@@ -100,12 +127,16 @@ let parallelConvGeometries: [Conv2dGeometry] = [
         let valid = Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 16, width: 12,
                                    kernelSize: 3, stride: 1, padding: .none)
         #expect((valid.outputHeight, valid.outputWidth) == (14, 10))
-        #expect(valid.tileScratchCount == 9 * 14 * 10 && valid.scratchCount == valid.tileScratchCount * valid.threads)
+        #expect(valid.usesShiftedRows && valid.tileScratchCount == 3 * (14 + 2) * 10
+                 && valid.scratchCount == 2 * 9 + valid.tileScratchCount * valid.threads)
+        #expect(shiftedRowsConvGeometries.allSatisfy { $0.usesShiftedRows })
+        #expect(!im2colConvGeometries.contains { $0.usesShiftedRows })
+        #expect(zip(shiftedRowsConvGeometries, im2colConvGeometries).allSatisfy { $0.rowsPerTile == $1.rowsPerTile })
         #expect(parallelConvGeometries.allSatisfy { $0.tilesPerImage > 2 })
         let up = Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 1, height: 8, width: 6, kernelSize: 3,
                                 padding: .reflect(1), upsamplesInput: true, tileFloats: 27 * 6 * 3, minimumTileColumns: 1, threads: 2)
         #expect((up.storedHeight, up.storedWidth, up.inputCount) == (4, 3, 2 * 3 * 4 * 3))
-        #expect((up.rowsPerTile, up.tilesPerImage, up.scratchCount) == (3, 3, 2 * 27 * 6 * 3))
+        #expect((up.rowsPerTile, up.tilesPerImage, up.scratchCount) == (3, 3, 2 * 27 + 2 * 9 * (3 + 2) * 6))
     }
 }
 
