@@ -48,7 +48,3 @@ public final class NLayerDiscriminator {
         score = layers[layers.count - 1].output
     }
 }
-
-extension NLayerDiscriminator: ConvolutionCost {
-    public var forwardFlops: Double { layers.reduce(0) { $0 + $1.geometry.forwardFlops } }
-}

@@ -148,7 +148,7 @@ extension Bench {
             network.forward(training: true)
             memory.zeroGradients()
             l1LossBackward(input: memory.activations.pointer(output), target: target.base, count: output.count,
-                           weight: 1, inputGradient: memory.activationGradients.pointer(output), targetGradient: nil)
+                           weight: 1, inputGradient: memory.gradient(network.output), targetGradient: nil)
             network.backward()
         }, flops: 3 * flops, images: batch, fields: ["preset": config == nil ? generatorPreset : "config",
                                                      "parameters": "\(memory.parameterCount)"]) { _ in
@@ -172,10 +172,10 @@ extension Bench {
             memory.zeroGradients()
             for scale in network.scales {
                 generatorHingeLossBackward(count: scale.score.count, weight: 1,
-                                           scoresGradient: memory.activationGradients.pointer(scale.score.slot))
+                                           scoresGradient: memory.gradient(scale.score))
                 for feature in scale.features {
                     l1LossBackward(input: memory.activations.pointer(feature.slot), target: zeros.base, count: feature.count,
-                                   weight: 1, inputGradient: memory.activationGradients.pointer(feature.slot),
+                                   weight: 1, inputGradient: memory.gradient(feature),
                                    targetGradient: nil)
                 }
             }
