@@ -47,7 +47,8 @@ compare() {
   echo "== $workload, batch $batch" >&2
   $bench bench --workload "$workload" --batch "$batch" --repeats "$repeats" --threads "$threads" "$@" \
     | tag '"framework":"sparnet-dist","environment":"as-set"'
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+  # The native kernel, when the environment chose another (else the run above was it).
+  [ -z "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ] || env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
     $bench bench --workload "$workload" --batch "$batch" --repeats "$repeats" --threads "$threads" "$@" \
     | tag '"framework":"sparnet-dist","environment":"native"'
   "$python" Benchmarks/pytorch_bench.py --reference "$reference" --workload "$workload" --batch "$batch" \

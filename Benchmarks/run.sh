@@ -61,4 +61,5 @@ workloads() {
 }
 
 workloads as-set
-workloads native
+# The native kernel, when the environment chose another (else the first pass was it).
+[ -z "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ] || workloads native

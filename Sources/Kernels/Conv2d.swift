@@ -248,12 +248,7 @@ private struct ConvForwardTiles: ParallelWork {
                 serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
                                      columns, into: y, leadingC: plane)
             }
-            if let bias {
-                for o in 0..<g.outputChannels {
-                    let b = bias[o], row = y + o * plane
-                    for i in 0..<tileColumns { row[i] += b }
-                }
-            }
+            if let bias { addBias(bias, to: y, channels: g.outputChannels, plane: plane, columns: tileColumns) }
         }
     }
 }
@@ -355,12 +350,7 @@ private struct ShiftedRowsForwardTiles: ParallelWork {
                                      columns + ki * wo, leadingB: shiftedColumns, into: y, leadingC: plane,
                                      beta: ki == 0 ? 0 : 1)
             }
-            if let bias {
-                for o in 0..<g.outputChannels {
-                    let b = bias[o], row = y + o * plane
-                    for i in 0..<tileColumns { row[i] += b }
-                }
-            }
+            if let bias { addBias(bias, to: y, channels: g.outputChannels, plane: plane, columns: tileColumns) }
         }
     }
 }
@@ -452,4 +442,14 @@ func sumOfElements(_ x: UnsafePointer<Float>, count: Int) -> Float {
         i += 1
     }
     return sum
+}
+
+/// y[o, 0..<columns] += bias[o] for each output channel of one tile, rows `plane` apart.
+@inline(__always)
+private func addBias(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, channels: Int, plane: Int,
+                     columns: Int) {
+    for o in 0..<channels {
+        let b = bias[o], row = y + o * plane
+        for i in 0..<columns { row[i] += b }
+    }
 }
