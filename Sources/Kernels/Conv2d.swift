@@ -168,12 +168,10 @@ public func conv2dForward(_ g: Conv2dGeometry,
                           input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
     let work = g.batch * g.columnColumns * (g.columnRows + g.outputChannels)
+    var (weight, scratch) = (weight, scratch)
     if g.usesShiftedRows {
         reorderWeight(g, weight, into: scratch)
-        let tiles = ShiftedRowsForwardTiles(g: g, input: input, weight: scratch, bias: bias, output: output,
-                                            scratch: scratch + 2 * g.weightCount)
-        forEachPart(work: work, maximumParts: g.threads, tiles)
-        return
+        (weight, scratch) = (UnsafePointer(scratch), scratch + 2 * g.weightCount)
     }
     let tiles = ConvForwardTiles(g: g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
     forEachPart(work: work, maximumParts: g.threads, tiles)
@@ -223,26 +221,37 @@ public func conv2dBackward(_ g: Conv2dGeometry,
                 maximumParts: min(g.threads, g.inputChannels), channels)
 }
 
-/// One thread's tiles of the forward: columns of a tile, then y_tile (O, rows·Wo) =
-/// weight (O, CKK) · columns (CKK, rows·Wo), written straight into the output rows.
+/// One thread's tiles of the forward: the tile's columns, then y_tile (O, rows·Wo) written
+/// straight into the output rows, as weight (O, CKK) · columns (CKK, rows·Wo) from im2col, or
+/// with shifted rows as Σ_ki weight_ki (O, C·K) · S (C·K, rows·Wo) at column offset ki·Wo.
 private struct ConvForwardTiles: ParallelWork {
     let g: Conv2dGeometry
+    /// (O, C, K, K) as stored, or reordered (K, O, C·K) when `g.usesShiftedRows`.
     let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
     let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
 
     func run(part: Int, of parts: Int) {
         let tilesPerImage = g.tilesPerImage, tiles = g.batch * tilesPerImage
         let plane = g.columnColumns, inputImage = g.inputChannels * g.storedHeight * g.storedWidth
+        let k = g.kernelSize, ck = g.inputChannels * k, wo = g.outputWidth
         let columns = scratch + part * g.tileScratchCount
         for tile in tiles * part / parts ..< tiles * (part + 1) / parts {
             let n = tile / tilesPerImage, firstRow = tile % tilesPerImage * g.rowsPerTile
             let rows = firstRow ..< min(firstRow + g.rowsPerTile, g.outputHeight)
-            let tileColumns = rows.count * g.outputWidth, offset = firstRow * g.outputWidth
+            let tileColumns = rows.count * wo, offset = firstRow * wo
             let x = input + n * inputImage
             let y = output + n * g.outputChannels * plane + offset
             if g.isPointwise {
                 serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
                                      x + offset, leadingB: plane, into: y, leadingC: plane)
+            } else if g.usesShiftedRows {
+                im2col(g, image: x, columns: columns, channels: 0..<g.inputChannels,
+                       rows: rows.lowerBound ..< rows.upperBound + k - 1, shiftedRows: true)
+                for ki in 0..<k {
+                    serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: ck, weight + ki * g.outputChannels * ck,
+                                         columns + ki * wo, leadingB: (rows.count + k - 1) * wo, into: y,
+                                         leadingC: plane, beta: ki == 0 ? 0 : 1)
+                }
             } else {
                 im2col(g, image: x, columns: columns, channels: 0..<g.inputChannels, rows: rows)
                 serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
@@ -321,36 +330,6 @@ private func reorderWeight(_ g: Conv2dGeometry, _ weight: UnsafePointer<Float>,
             for c in 0..<g.inputChannels {
                 for kj in 0..<k { dst[c * k + kj] = src[c * k * k + kj] }
             }
-        }
-    }
-}
-
-/// One thread's tiles of the shifted-rows forward: the tile's shifted-rows matrix S
-/// (C·K, (R + K − 1)·Wo), then y_tile (O, R·Wo) = Σ_ki weight_ki (O, C·K) · S[:, ki·Wo ..< ki·Wo + R·Wo].
-private struct ShiftedRowsForwardTiles: ParallelWork {
-    let g: Conv2dGeometry
-    /// Reordered (K, O, C·K).
-    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
-    let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
-
-    func run(part: Int, of parts: Int) {
-        let tilesPerImage = g.tilesPerImage, tiles = g.batch * tilesPerImage
-        let plane = g.columnColumns, inputImage = g.inputChannels * g.storedHeight * g.storedWidth
-        let k = g.kernelSize, ck = g.inputChannels * k, wo = g.outputWidth
-        let columns = scratch + part * g.tileScratchCount
-        for tile in tiles * part / parts ..< tiles * (part + 1) / parts {
-            let n = tile / tilesPerImage, firstRow = tile % tilesPerImage * g.rowsPerTile
-            let rowCount = min(g.rowsPerTile, g.outputHeight - firstRow)
-            let tileColumns = rowCount * wo, shiftedColumns = (rowCount + k - 1) * wo
-            let y = output + n * g.outputChannels * plane + firstRow * wo
-            im2col(g, image: input + n * inputImage, columns: columns, channels: 0..<g.inputChannels,
-                   rows: firstRow ..< firstRow + rowCount + k - 1, shiftedRows: true)
-            for ki in 0..<k {
-                serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: ck, weight + ki * g.outputChannels * ck,
-                                     columns + ki * wo, leadingB: shiftedColumns, into: y, leadingC: plane,
-                                     beta: ki == 0 ? 0 : 1)
-            }
-            if let bias { addBias(bias, to: y, channels: g.outputChannels, plane: plane, columns: tileColumns) }
         }
     }
 }
