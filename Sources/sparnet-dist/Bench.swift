@@ -155,6 +155,21 @@ struct Bench: ParsableCommand {
         }
         report(common.merging(["figure": "conv_backward"]) { $1 }, backward, flops: 2 * g.forwardFlops,
                ceiling: backwardSgemm)
+        // The two halves alone: where the backward's time goes.
+        let weightOnly = measure(repeats) {
+            conv2dBackward(g, input: input.base, weight: weight.base, outputGradient: output.base,
+                           inputGradient: nil, weightGradient: weightGradient.base, biasGradient: nil,
+                           scratch: scratch.base)
+        }
+        report(common.merging(["figure": "conv_backward_weight"]) { $1 }, weightOnly, flops: g.forwardFlops,
+               ceiling: sgemm)
+        let inputOnly = measure(repeats) {
+            conv2dBackward(g, input: input.base, weight: weight.base, outputGradient: output.base,
+                           inputGradient: inputGradient.base, weightGradient: nil, biasGradient: nil,
+                           scratch: scratch.base)
+        }
+        report(common.merging(["figure": "conv_backward_input"]) { $1 }, inputOnly, flops: g.forwardFlops,
+               ceiling: sgemm)
     }
 }
 
