@@ -54,15 +54,22 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let upsamplesInput: Bool
     /// Output rows per tile.
     public let rowsPerTile: Int
+    /// Floats of im2col matrix per tile aimed for, and output pixels per tile wanted at least (`init`).
+    public let tileFloats: Int, minimumTileColumns: Int
     /// Threads the scratch has room for (the kernels use at most this many).
     public let threads: Int
     /// Whether the kernels take the shifted-rows path (stride 1, kernel larger than 1).
     public let usesShiftedRows: Bool
+    /// Whether the forward takes the Winograd F(2×2, 3×3) path (3×3, stride 1; `Winograd.swift`).
+    public private(set) var usesWinograd: Bool
 
     /// Whether geometries made without an explicit `shiftedRows` take the shifted-rows path
     /// where they can; clear it before building a network to run that network on im2col
     /// (an A/B comparison of the two paths in one process).
     nonisolated(unsafe) public static var prefersShiftedRows = true
+    /// Whether geometries made without an explicit `winograd` run 3×3 stride-1 forwards with
+    /// Winograd; clear it before building a network for an A/B comparison, as `prefersShiftedRows`.
+    nonisolated(unsafe) public static var prefersWinograd = true
 
     /// Floats of im2col matrix per tile the kernels aim for: 4 MiB, a tile's columns and its
     /// share of the output stay in the last-level cache between im2col and sgemm.
@@ -83,7 +90,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
                 kernelSize: Int, stride: Int = 1, padding: Padding = .none, upsamplesInput: Bool = false,
                 tileFloats: Int = Conv2dGeometry.defaultTileFloats,
                 minimumTileColumns: Int = Conv2dGeometry.defaultMinimumTileColumns, threads: Int = BLAS.threads,
-                shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows) {
+                shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows,
+                winograd: Bool = Conv2dGeometry.prefersWinograd) {
         let p = padding.amount
         precondition(batch > 0 && inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
                      "Conv2d: sizes must be positive (batch \(batch), channels \(inputChannels)→\(outputChannels), kernel \(kernelSize), stride \(stride))")
@@ -107,12 +115,16 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         self.upsamplesInput = upsamplesInput
         self.threads = threads
         usesShiftedRows = shiftedRows && stride == 1 && kernelSize > 1
+        self.tileFloats = tileFloats
+        self.minimumTileColumns = minimumTileColumns
+        usesWinograd = false
         let outputHeight = (height + 2 * p - kernelSize) / stride + 1
         let outputWidth = (width + 2 * p - kernelSize) / stride + 1
         let rowFloats = inputChannels * kernelSize * kernelSize * outputWidth
         let rows = max(1, min(outputHeight, max(tileFloats / rowFloats, (minimumTileColumns + outputWidth - 1) / outputWidth)))
         let tiles = (outputHeight + rows - 1) / rows
         rowsPerTile = (outputHeight + tiles - 1) / tiles
+        usesWinograd = winograd && stride == 1 && kernelSize == 3 && suitsWinograd
     }
 
     public var outputHeight: Int { (height + 2 * padding.amount - kernelSize) / stride + 1 }
@@ -147,15 +159,18 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
 
     /// Floats of scratch that `conv2dForward` / `conv2dBackward` need: one tile per thread,
     /// after two weight-sized matrices on the shifted-rows path (the reordered weight and the
-    /// reordered weight gradient).
-    public var scratchCount: Int { (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads }
+    /// reordered weight gradient), or the Winograd forward's if that is more.
+    public var scratchCount: Int {
+        let tiled = (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads
+        return usesWinograd ? max(tiled, winogradScratchCount) : tiled
+    }
 
     /// Multiply-adds ×2 of the forward pass.
     public var forwardFlops: Double { 2 * Double(batch) * Double(outputChannels) * Double(columnRows) * Double(columnColumns) }
 
     public var description: String {
         "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
-            + (usesShiftedRows ? " shifted rows" : "")
+            + (usesWinograd ? " winograd" : "") + (usesShiftedRows ? " shifted rows" : "")
     }
 }
 
@@ -167,6 +182,10 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
 public func conv2dForward(_ g: Conv2dGeometry,
                           input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    if g.usesWinograd {
+        winogradForward(g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
+        return
+    }
     let work = g.batch * g.columnColumns * (g.columnRows + g.outputChannels)
     var (weight, scratch) = (weight, scratch)
     if g.usesShiftedRows {

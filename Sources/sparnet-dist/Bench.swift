@@ -41,6 +41,16 @@ struct Bench: ParsableCommand {
         case loader
     }
 
+    /// How 3×3 stride-1 convs run, for A/B comparisons in one process.
+    enum ConvPath: String, CaseIterable, ExpressibleByArgument {
+        /// Winograd forward, shifted-rows backward (the default).
+        case winograd
+        /// Shifted rows forward and backward.
+        case shiftedRows = "shifted-rows"
+        /// im2col forward and backward, as every other conv.
+        case im2col
+    }
+
     @Option(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: Workload = .conv
     @Option(help: ArgumentHelp("""
@@ -62,6 +72,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Conv: stride (1 or 2).") var stride = 1
     @Option(help: "Conv: floats of im2col matrix per tile.") var tileFloats = Conv2dGeometry.defaultTileFloats
     @Option(help: "Conv: output pixels per tile at least.") var minimumTileColumns = Conv2dGeometry.defaultMinimumTileColumns
+    @Option(help: "How 3×3 stride-1 convs run: \(ConvPath.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var convPath = ConvPath.winograd
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
@@ -97,6 +109,8 @@ struct Bench: ParsableCommand {
             }
         }
         BLAS.setThreads(threads ?? BLAS.threads)
+        Conv2dGeometry.prefersWinograd = convPath == .winograd
+        Conv2dGeometry.prefersShiftedRows = convPath != .im2col
         switch workload {
         case .conv: runConv()
         case .generatorForward, .generatorTrain: try runGenerator()
@@ -109,7 +123,7 @@ struct Bench: ParsableCommand {
     }
 
     var commonFields: [String: String] {
-        ["workload": workload.rawValue, "batch": "\(batch)", "blas_core": BLAS.coreName,
+        ["workload": workload.rawValue, "batch": "\(batch)", "conv_path": convPath.rawValue, "blas_core": BLAS.coreName,
          "blas_threads": String(BLAS.threads)]
     }
 

@@ -55,20 +55,42 @@ let parallelConvGeometries: [Conv2dGeometry] = [
 
 /// The shifted-rows path (stride 1, K > 1): odd sizes, batch 1 and 3, zero, reflect and no
 /// padding, K = 3 and 5, ×2 upsampling, one-row and several-row tiles (the K − 1 halo rows of
-/// adjacent tiles overlap), and sizes that split tiles and channels over threads.
+/// adjacent tiles overlap), and sizes that split tiles and channels over threads; with Winograd
+/// off, so the forward takes shifted rows too.
 let shiftedRowsConvGeometries: [Conv2dGeometry] = [
-    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1)),
-    Conv2dGeometry(batch: 3, inputChannels: 5, outputChannels: 3, height: 9, width: 7, kernelSize: 3, padding: .zero(1)),
-    Conv2dGeometry(batch: 3, inputChannels: 2, outputChannels: 7, height: 11, width: 5, kernelSize: 5, padding: .reflect(2)),
-    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 3, height: 9, width: 11, kernelSize: 3, padding: .none),
+    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1), winograd: false),
+    Conv2dGeometry(batch: 3, inputChannels: 5, outputChannels: 3, height: 9, width: 7, kernelSize: 3, padding: .zero(1), winograd: false),
+    Conv2dGeometry(batch: 3, inputChannels: 2, outputChannels: 7, height: 11, width: 5, kernelSize: 5, padding: .reflect(2), winograd: false),
+    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 3, height: 9, width: 11, kernelSize: 3, padding: .none, winograd: false),
     Conv2dGeometry(batch: 3, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1),
-                   tileFloats: 1, minimumTileColumns: 1),
+                   tileFloats: 1, minimumTileColumns: 1, winograd: false),
     Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 4, height: 10, width: 14, kernelSize: 3, padding: .reflect(1),
-                   upsamplesInput: true, tileFloats: 45 * 14 * 3, minimumTileColumns: 1),
+                   upsamplesInput: true, tileFloats: 45 * 14 * 3, minimumTileColumns: 1, winograd: false),
     Conv2dGeometry(batch: 3, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3,
-                   padding: .reflect(1), tileFloats: 117 * 31 * 5, minimumTileColumns: 1),
+                   padding: .reflect(1), tileFloats: 117 * 31 * 5, minimumTileColumns: 1, winograd: false),
     Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 5, height: 40, width: 36, kernelSize: 3,
-                   padding: .zero(1), upsamplesInput: true, tileFloats: 81 * 36 * 6, minimumTileColumns: 1),
+                   padding: .zero(1), upsamplesInput: true, tileFloats: 81 * 36 * 6, minimumTileColumns: 1, winograd: false),
+]
+
+/// The Winograd forward (3×3, stride 1): reflect, zero and no padding, padding 2, odd output
+/// sizes (overhanging tiles), ×2 upsampling with odd and even padding, a one-pixel output,
+/// several blocks per image (small `tileFloats`) and sizes split over threads.
+let winogradConvGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 5, height: 7, width: 16, kernelSize: 3, padding: .reflect(1)),
+    Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 3, height: 9, width: 15, kernelSize: 3, padding: .zero(1)),
+    Conv2dGeometry(batch: 3, inputChannels: 4, outputChannels: 2, height: 6, width: 17, kernelSize: 3, padding: .none),
+    Conv2dGeometry(batch: 1, inputChannels: 2, outputChannels: 3, height: 5, width: 13, kernelSize: 3, padding: .reflect(2)),
+    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 2, height: 1, width: 16, kernelSize: 3, padding: .zero(1)),
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 4, height: 10, width: 16, kernelSize: 3, padding: .reflect(1),
+                   upsamplesInput: true),
+    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 3, height: 6, width: 34, kernelSize: 3, padding: .none,
+                   upsamplesInput: true),
+    Conv2dGeometry(batch: 2, inputChannels: 6, outputChannels: 5, height: 13, width: 31, kernelSize: 3, padding: .reflect(1),
+                   tileFloats: 1, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 3, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3,
+                   padding: .reflect(1), tileFloats: 16 * 19 * 16 * 3, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 17, height: 40, width: 32, kernelSize: 3,
+                   padding: .zero(1), upsamplesInput: true, tileFloats: 16 * 26 * 32 * 4, minimumTileColumns: 1),
 ]
 
 /// The stride-1 cases above on the im2col path, which other strides take.
@@ -76,7 +98,7 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
     Conv2dGeometry(batch: $0.batch, inputChannels: $0.inputChannels, outputChannels: $0.outputChannels,
                    height: $0.height, width: $0.width, kernelSize: $0.kernelSize, padding: $0.padding,
                    upsamplesInput: $0.upsamplesInput, tileFloats: $0.inputChannels * $0.kernelSize * $0.kernelSize
-                       * $0.outputWidth * $0.rowsPerTile, minimumTileColumns: 1, shiftedRows: false)
+                       * $0.outputWidth * $0.rowsPerTile, minimumTileColumns: 1, shiftedRows: false, winograd: false)
 }
 
 @Suite struct Conv2dTests {
@@ -94,7 +116,7 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
 
     @Test("Float kernel matches the Double reference, forward and backward",
           arguments: convGeometries + upsamplingConvGeometries + tiledConvGeometries + parallelConvGeometries
-              + shiftedRowsConvGeometries + im2colConvGeometries)
+              + shiftedRowsConvGeometries + im2colConvGeometries + winogradConvGeometries)
     func kernelMatchesReference(_ g: Conv2dGeometry) {
         var random = TestRandom(seed: 12)
         let x = random.uniform(g.inputCount).floats, w = random.uniform(g.weightCount).floats
@@ -130,7 +152,10 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         #expect(valid.usesShiftedRows && valid.tileScratchCount == 3 * (14 + 2) * 10
                  && valid.scratchCount == 2 * 9 + valid.tileScratchCount * valid.threads)
         #expect(shiftedRowsConvGeometries.allSatisfy { $0.usesShiftedRows })
-        #expect(!im2colConvGeometries.contains { $0.usesShiftedRows })
+        #expect(!im2colConvGeometries.contains { $0.usesShiftedRows || $0.usesWinograd })
+        #expect(!shiftedRowsConvGeometries.contains { $0.usesWinograd })
+        #expect(winogradConvGeometries.allSatisfy { $0.usesWinograd })
+        #expect(winogradConvGeometries.contains { $0.winogradBlocksPerImage > 2 })
         #expect(zip(shiftedRowsConvGeometries, im2colConvGeometries).allSatisfy { $0.rowsPerTile == $1.rowsPerTile })
         #expect(parallelConvGeometries.allSatisfy { $0.tilesPerImage > 2 })
         let up = Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 1, height: 8, width: 6, kernelSize: 3,
