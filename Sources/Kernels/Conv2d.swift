@@ -162,7 +162,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// reordered weight gradient), or the Winograd forward's if that is more.
     public var scratchCount: Int {
         let tiled = (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads
-        return usesWinograd ? max(tiled, winogradScratchCount) : tiled
+        guard usesWinograd else { return tiled }
+        return max(tiled, winogradScratchCount, usesWinogradInputGradient ? winogradInputGradientScratchCount : 0)
     }
 
     /// Multiply-adds ×2 of the forward pass.
@@ -224,6 +225,12 @@ public func conv2dBackward(_ g: Conv2dGeometry,
         forEachRange(g.outputChannels, work: g.outputCount, BiasGradient(g: g, dy: outputGradient, db: biasGradient))
     }
     guard inputGradient != nil || weightGradient != nil else { return }
+    var inputGradient = inputGradient
+    if let dx = inputGradient, g.usesWinogradInputGradient {
+        winogradInputGradient(g, weight: weight, outputGradient: outputGradient, inputGradient: dx, scratch: scratch)
+        inputGradient = nil
+        if weightGradient == nil { return }
+    }
     if g.usesShiftedRows {
         if inputGradient != nil { reorderWeight(g, weight, into: scratch) }
         let channels = ShiftedRowsBackwardChannels(

@@ -31,9 +31,10 @@ extension Conv2dGeometry {
     public var winogradTileRows: Int { (outputHeight + 1) / 2 }
     /// Floats per tile row in V and M: tiles per row rounded up to 8, the transforms' vector width.
     public var winogradRowStride: Int { (winogradTilesPerRow + 7) / 8 * 8 }
-    /// Whether a Winograd forward of these sizes computes at most 1/8 more tiles than there are
-    /// (the rounding of `winogradRowStride`); narrower maps stay on shifted rows.
-    var suitsWinograd: Bool { 8 * winogradRowStride <= 9 * winogradTilesPerRow }
+    /// Whether a Winograd forward of these sizes computes at most half again as many tiles as
+    /// there are (the rounding of `winogradRowStride`), still ≥ 1.5× fewer multiply-adds than
+    /// the direct conv; narrower maps stay on shifted rows.
+    var suitsWinograd: Bool { 2 * winogradRowStride <= 3 * winogradTilesPerRow }
     /// Tile rows per block.
     public var winogradBlockRows: Int {
         let perRow = 16 * (inputChannels + outputChannels) * winogradRowStride
@@ -56,6 +57,87 @@ extension Conv2dGeometry {
 
     /// Floats of scratch the Winograd forward needs: U (16, O, C), then one block per thread.
     var winogradScratchCount: Int { 16 * outputChannels * inputChannels + winogradThreadScratchCount * threads }
+
+    /// The convolution whose output is the gradient of the padded (and upsampled) input: the
+    /// output gradient (N, O, Ho, Wo) zero-padded by 2 and convolved with the weight rotated by
+    /// 180° and transposed to (C, O, 3, 3), giving (N, C, H + 2p, W + 2p). Its Winograd forward
+    /// is the input gradient with sgemm depth O over a third of the direct products' work.
+    public var inputGradientGeometry: Conv2dGeometry {
+        Conv2dGeometry(batch: batch, inputChannels: outputChannels, outputChannels: inputChannels,
+                       height: outputHeight, width: outputWidth, kernelSize: 3, padding: .zero(2),
+                       tileFloats: tileFloats, minimumTileColumns: minimumTileColumns, threads: threads,
+                       shiftedRows: false, winograd: usesWinograd)
+    }
+
+    /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`).
+    public var usesWinogradInputGradient: Bool { usesWinograd && inputGradientGeometry.usesWinograd }
+
+    /// Floats of scratch `winogradInputGradient` needs: the rotated weight, the padded input's
+    /// gradient and the transposed conv's Winograd scratch.
+    var winogradInputGradientScratchCount: Int {
+        let transposed = inputGradientGeometry
+        return weightCount + transposed.outputCount + transposed.winogradScratchCount
+    }
+}
+
+/// The input gradient of a 3×3 stride-1 convolution (`g.usesWinogradInputGradient`):
+/// the gradient of the padded (and upsampled) input as the Winograd forward of
+/// `g.inputGradientGeometry`, then folded onto the stored input: the border added onto the
+/// pixels it mirrors (reflect) or dropped (zero), each upsampled 2×2 block summed onto its
+/// pixel. Accumulates (`+=`) into `inputGradient`.
+///
+/// outputGradient (N, O, Ho, Wo)  weight (O, C, 3, 3)  inputGradient (N, C, H, W) or
+/// (N, C, H/2, W/2) with `upsamplesInput`  scratch: `g.winogradInputGradientScratchCount` floats.
+func winogradInputGradient(_ g: Conv2dGeometry, weight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                           inputGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    let transposed = g.inputGradientGeometry
+    let rotated = scratch, padded = scratch + g.weightCount
+    let c = g.inputChannels, o = g.outputChannels
+    for oc in 0..<o {
+        for ic in 0..<c {
+            let source = weight + (oc * c + ic) * 9, target = rotated + (ic * o + oc) * 9
+            for tap in 0..<9 { target[tap] = source[8 - tap] }
+        }
+    }
+    winogradForward(transposed, input: outputGradient, weight: rotated, bias: nil, output: padded,
+                    scratch: padded + transposed.outputCount)
+    forEachRange(g.batch * c, work: transposed.outputCount,
+                 FoldPaddedGradient(g: g, padded: padded, inputGradient: inputGradient))
+}
+
+/// Adds planes of the padded (and upsampled) input's gradient (H + 2p, W + 2p) onto the stored
+/// input's gradient, one plane per item.
+private struct FoldPaddedGradient: RangeWork {
+    let g: Conv2dGeometry
+    let padded: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+
+    func run(_ planes: Range<Int>) {
+        let p = g.padding.amount, h = g.height, w = g.width
+        let paddedWidth = w + 2 * p, up = g.upsamplesInput ? 1 : 0
+        let reflecting: Bool
+        if case .reflect = g.padding { reflecting = true } else { reflecting = false }
+        for plane in planes {
+            let source = padded + plane * (h + 2 * p) * paddedWidth
+            let target = inputGradient + plane * g.storedHeight * g.storedWidth
+            for r in 0 ..< h + 2 * p {
+                var y = r - p
+                if y < 0 || y >= h {
+                    if !reflecting { continue }
+                    y = reflect(y, h)
+                }
+                let from = source + r * paddedWidth, to = target + (y >> up) * g.storedWidth
+                if reflecting {
+                    for q in 0..<p { to[reflect(q - p, w) >> up] += from[q] }
+                    for q in w + p ..< w + 2 * p { to[reflect(q - p, w) >> up] += from[q] }
+                }
+                if up == 0 {
+                    addRow(from + p, into: to, count: w)
+                } else {
+                    for x in 0 ..< w / 2 { to[x] += from[p + 2 * x] + from[p + 2 * x + 1] }
+                }
+            }
+        }
+    }
 }
 
 /// The Winograd forward of a 3×3 stride-1 convolution (`g.usesWinograd`); overwrites `output`.

@@ -74,7 +74,8 @@ let shiftedRowsConvGeometries: [Conv2dGeometry] = [
 
 /// The Winograd forward (3×3, stride 1): reflect, zero and no padding, padding 2, odd output
 /// sizes (overhanging tiles), ×2 upsampling with odd and even padding, a one-pixel output,
-/// several blocks per image (small `tileFloats`) and sizes split over threads.
+/// several blocks per image (small `tileFloats`) and sizes split over threads; the input gradient
+/// with Winograd where the widths suit it (below), else on shifted rows.
 let winogradConvGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 5, height: 7, width: 16, kernelSize: 3, padding: .reflect(1)),
     Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 3, height: 9, width: 15, kernelSize: 3, padding: .zero(1)),
@@ -91,6 +92,17 @@ let winogradConvGeometries: [Conv2dGeometry] = [
                    padding: .reflect(1), tileFloats: 16 * 19 * 16 * 3, minimumTileColumns: 1),
     Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 17, height: 40, width: 32, kernelSize: 3,
                    padding: .zero(1), upsamplesInput: true, tileFloats: 16 * 26 * 32 * 4, minimumTileColumns: 1),
+    // Widths whose transposed conv (Wo + 2) suits Winograd too: the input gradient folded back.
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 5, height: 7, width: 14, kernelSize: 3, padding: .reflect(1)),
+    Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 3, height: 9, width: 13, kernelSize: 3, padding: .zero(1)),
+    Conv2dGeometry(batch: 3, inputChannels: 4, outputChannels: 2, height: 6, width: 16, kernelSize: 3, padding: .none),
+    Conv2dGeometry(batch: 1, inputChannels: 2, outputChannels: 3, height: 5, width: 12, kernelSize: 3, padding: .reflect(2)),
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 4, height: 10, width: 14, kernelSize: 3, padding: .reflect(1),
+                   upsamplesInput: true),
+    Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 17, height: 40, width: 30, kernelSize: 3,
+                   padding: .zero(1), upsamplesInput: true, tileFloats: 16 * 26 * 16 * 4, minimumTileColumns: 1),
+    Conv2dGeometry(batch: 2, inputChannels: 13, outputChannels: 6, height: 33, width: 29, kernelSize: 3,
+                   padding: .reflect(1), tileFloats: 16 * 19 * 16 * 3, minimumTileColumns: 1),
 ]
 
 /// The stride-1 cases above on the im2col path, which other strides take.
@@ -156,6 +168,8 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         #expect(!shiftedRowsConvGeometries.contains { $0.usesWinograd })
         #expect(winogradConvGeometries.allSatisfy { $0.usesWinograd })
         #expect(winogradConvGeometries.contains { $0.winogradBlocksPerImage > 2 })
+        #expect(winogradConvGeometries.contains { $0.usesWinogradInputGradient }
+                 && winogradConvGeometries.contains { !$0.usesWinogradInputGradient })
         #expect(zip(shiftedRowsConvGeometries, im2colConvGeometries).allSatisfy { $0.rowsPerTile == $1.rowsPerTile })
         #expect(parallelConvGeometries.allSatisfy { $0.tilesPerImage > 2 })
         let up = Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 1, height: 8, width: 6, kernelSize: 3,
