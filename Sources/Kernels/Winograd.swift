@@ -46,12 +46,17 @@ extension Conv2dGeometry {
     /// Blocks of one image.
     public var winogradBlocksPerImage: Int { (winogradTileRows + winogradBlockRows - 1) / winogradBlockRows }
 
+    /// Columns of a block's V_ξ and M_ξ: its tile rows at `winogradRowStride`, rounded up to 16.
+    /// The sgemm calls multiply all of them: OpenBLAS 0.3.21's small-matrix kernel (products
+    /// under 10⁶ multiply-adds) takes a heap buffer per call when n is not a multiple of 16, and a
+    /// step allocates nothing. The columns past the block's tiles are never read back.
+    var winogradBlockCapacity: Int { (winogradBlockRows * winogradRowStride + 15) / 16 * 16 }
+
     /// Floats of one thread's Winograd scratch: V (16, C, tiles) and M (16, O, tiles) of a block,
     /// the horizontal transforms of its 2·rows + 2 input rows (4 per tile) and one deinterleaved
     /// input row (even and odd columns, 8 spare each for the vector loops).
     var winogradThreadScratchCount: Int {
-        let tiles = winogradBlockRows * winogradRowStride
-        return 16 * (inputChannels + outputChannels) * tiles
+        return 16 * (inputChannels + outputChannels) * winogradBlockCapacity
             + (2 * winogradBlockRows + 2) * 4 * winogradRowStride + 2 * (winogradRowStride + 8)
     }
 
@@ -187,7 +192,7 @@ private struct WinogradForwardBlocks: ParallelWork {
         let blocksPerImage = g.winogradBlocksPerImage, blocks = g.batch * blocksPerImage
         let stride = g.winogradRowStride, blockRows = g.winogradBlockRows
         let c = g.inputChannels, o = g.outputChannels
-        let capacity = blockRows * stride
+        let capacity = g.winogradBlockCapacity
         let v = scratch + part * g.winogradThreadScratchCount
         let m = v + 16 * c * capacity
         let horizontal = m + 16 * o * capacity
@@ -202,7 +207,8 @@ private struct WinogradForwardBlocks: ParallelWork {
                                planeStride: c * capacity, horizontal: horizontal, row: row)
             }
             for xi in 0..<16 {
-                serialMatrixMultiply(m: o, n: tileRows * stride, k: c, transformedWeight + xi * o * c,
+                serialMatrixMultiply(m: o, n: (tileRows * stride + 15) / 16 * 16, k: c,
+                                     transformedWeight + xi * o * c,
                                      v + xi * c * capacity, leadingB: capacity, into: m + xi * o * capacity,
                                      leadingC: capacity)
             }
