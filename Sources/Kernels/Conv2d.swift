@@ -163,7 +163,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public var scratchCount: Int {
         let tiled = (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads
         guard usesWinograd else { return tiled }
-        return max(tiled, winogradScratchCount, usesWinogradInputGradient ? winogradInputGradientScratchCount : 0)
+        return max(tiled, winogradScratchCount, winogradWeightGradientScratchCount,
+                   usesWinogradInputGradient ? winogradInputGradientScratchCount : 0)
     }
 
     /// Multiply-adds ×2 of the forward pass.
@@ -225,11 +226,17 @@ public func conv2dBackward(_ g: Conv2dGeometry,
         forEachRange(g.outputChannels, work: g.outputCount, BiasGradient(g: g, dy: outputGradient, db: biasGradient))
     }
     guard inputGradient != nil || weightGradient != nil else { return }
-    var inputGradient = inputGradient
-    if let dx = inputGradient, g.usesWinogradInputGradient {
-        winogradInputGradient(g, weight: weight, outputGradient: outputGradient, inputGradient: dx, scratch: scratch)
-        inputGradient = nil
-        if weightGradient == nil { return }
+    var (inputGradient, weightGradient) = (inputGradient, weightGradient)
+    if g.usesWinograd {
+        if let dw = weightGradient {
+            winogradWeightGradient(g, input: input, outputGradient: outputGradient, weightGradient: dw, scratch: scratch)
+            weightGradient = nil
+        }
+        if let dx = inputGradient, g.usesWinogradInputGradient {
+            winogradInputGradient(g, weight: weight, outputGradient: outputGradient, inputGradient: dx, scratch: scratch)
+            inputGradient = nil
+        }
+        if inputGradient == nil { return }
     }
     if g.usesShiftedRows {
         if inputGradient != nil { reorderWeight(g, weight, into: scratch) }

@@ -196,14 +196,21 @@ func forEachPart<Work: ParallelWork>(work amount: Int, _ work: Work) {
 @inline(__always)
 func forEachPart<Work: ParallelWork>(work amount: Int, maximumParts: Int, _ work: Work) {
     let pool = workers
-    let parts = min(pool.count, maximumParts)
-    if parts <= 1 || amount < parallelWorkThreshold {
+    let parts = partCount(work: amount, maximumParts: maximumParts)
+    if parts == 1 {
         work.run(part: 0, of: 1)
     } else if parts == pool.count {
         pool.run(work)
     } else {
         pool.run(LimitedParts(work: work, parts: parts))
     }
+}
+
+/// How many parts `forEachPart(work: amount, maximumParts:)` splits its work into.
+@inline(__always)
+func partCount(work amount: Int, maximumParts: Int) -> Int {
+    let parts = min(workers.count, maximumParts)
+    return parts <= 1 || amount < parallelWorkThreshold ? 1 : parts
 }
 
 private struct LimitedParts<Work: ParallelWork>: ParallelWork {

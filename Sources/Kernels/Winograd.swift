@@ -74,6 +74,12 @@ extension Conv2dGeometry {
                        shiftedRows: false, winograd: usesWinograd)
     }
 
+    /// Floats of scratch `winogradWeightGradient` needs: per thread, its sum of U's gradient
+    /// (16, O, C) and a block's V and M.
+    var winogradWeightGradientScratchCount: Int {
+        (16 * outputChannels * inputChannels + winogradThreadScratchCount) * threads
+    }
+
     /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`).
     public var usesWinogradInputGradient: Bool { usesWinograd && inputGradientGeometry.usesWinograd }
 
@@ -364,6 +370,146 @@ private func transformOutput(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pla
                     if hasBottom { bottom[x + lane] = lower[lane] }
                 }
             }
+        }
+    }
+}
+
+/// The weight gradient of a 3×3 stride-1 convolution (`g.usesWinograd`), the adjoint of the
+/// Winograd forward: per block, ∂M = A ∂Y Aᵀ from the output gradient and V from the input, then
+/// ∂U_ξ += ∂M_ξ (O, tiles) · V_ξᵀ (tiles, C), products as deep as the block has tiles. Each
+/// thread sums its blocks into its own ∂U; the sums are added in thread order and
+/// ∂w = Gᵀ ∂U G is added onto the weight gradient. Accumulates (`+=`) into `weightGradient`.
+///
+/// input (N, C, H, W), or (N, C, H/2, W/2) with `upsamplesInput`  outputGradient (N, O, Ho, Wo)
+/// weightGradient (O, C, 3, 3)  scratch: `g.winogradWeightGradientScratchCount` floats.
+func winogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                            weightGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    let work = g.batch * g.columnColumns * (g.inputChannels + g.outputChannels)
+    let parts = partCount(work: work, maximumParts: min(g.threads, g.batch * g.winogradBlocksPerImage))
+    let sums = WinogradWeightGradientBlocks(g: g, input: input, outputGradient: outputGradient, scratch: scratch)
+    forEachPart(work: work, maximumParts: parts, sums)
+    let pairs = g.outputChannels * g.inputChannels
+    forEachRange(pairs, work: 16 * pairs * parts,
+                 WinogradWeightGradientSum(pairs: pairs, parts: parts, stride: 16 * pairs + g.winogradThreadScratchCount,
+                                           sums: scratch, weightGradient: weightGradient))
+}
+
+/// One thread's blocks of the weight gradient, summed into its ∂U (16, O, C) at the start of
+/// its scratch.
+private struct WinogradWeightGradientBlocks: ParallelWork {
+    let g: Conv2dGeometry
+    let input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let blocksPerImage = g.winogradBlocksPerImage, blocks = g.batch * blocksPerImage
+        let stride = g.winogradRowStride, blockRows = g.winogradBlockRows
+        let c = g.inputChannels, o = g.outputChannels
+        let capacity = g.winogradBlockCapacity
+        let sum = scratch + part * (16 * o * c + g.winogradThreadScratchCount)
+        let v = sum + 16 * o * c
+        let dm = v + 16 * c * capacity
+        let horizontal = dm + 16 * o * capacity
+        let row = horizontal + (2 * blockRows + 2) * 4 * stride
+        let inputImage = c * g.storedHeight * g.storedWidth, outputImage = o * g.columnColumns
+        sum.update(repeating: 0, count: 16 * o * c)
+        for block in blocks * part / parts ..< blocks * (part + 1) / parts {
+            let n = block / blocksPerImage, firstTileRow = block % blocksPerImage * blockRows
+            let tileRows = min(blockRows, g.winogradTileRows - firstTileRow)
+            for channel in 0..<c {
+                transformInput(g, plane: input + n * inputImage + channel * g.storedHeight * g.storedWidth,
+                               firstTileRow: firstTileRow, tileRows: tileRows, into: v + channel * capacity,
+                               planeStride: c * capacity, horizontal: horizontal, row: row)
+            }
+            for channel in 0..<o {
+                transformOutputGradient(g, outputGradient + n * outputImage + channel * g.columnColumns,
+                                        firstTileRow: firstTileRow, tileRows: tileRows,
+                                        into: dm + channel * capacity, planeStride: o * capacity)
+            }
+            for xi in 0..<16 {
+                serialMatrixMultiply(m: o, n: c, k: tileRows * stride, dm + xi * o * capacity, leadingA: capacity,
+                                     v + xi * c * capacity, transposeB: true, leadingB: capacity,
+                                     into: sum + xi * o * c, beta: 1)
+            }
+        }
+    }
+}
+
+/// ∂w[o][c] += Gᵀ (Σ_parts ∂U[o][c]) G for a range of (o, c) pairs.
+private struct WinogradWeightGradientSum: RangeWork {
+    let pairs: Int, parts: Int
+    /// Floats from one part's ∂U (16, O, C) to the next.
+    let stride: Int
+    let sums: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        for pair in range {
+            // Rows of ∂U (4×4), each a SIMD4 over the column b.
+            var d = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
+            for part in 0..<parts {
+                let u = sums + part * stride + pair
+                @inline(__always) func row(_ a: Int) -> SIMD4<Float> {
+                    SIMD4(u[(4 * a) * pairs], u[(4 * a + 1) * pairs], u[(4 * a + 2) * pairs], u[(4 * a + 3) * pairs])
+                }
+                d.0 += row(0)
+                d.1 += row(1)
+                d.2 += row(2)
+                d.3 += row(3)
+            }
+            // t = Gᵀ ∂U (3×4), then ∂w = t G (3×3).
+            let t = (d.0 + 0.5 * (d.1 + d.2), 0.5 * (d.1 - d.2), 0.5 * (d.1 + d.2) + d.3)
+            let dw = weightGradient + pair * 9
+            @inline(__always) func add(_ r: SIMD4<Float>, toRow i: Int) {
+                dw[3 * i] += r[0] + 0.5 * (r[1] + r[2])
+                dw[3 * i + 1] += 0.5 * (r[1] - r[2])
+                dw[3 * i + 2] += 0.5 * (r[1] + r[2]) + r[3]
+            }
+            add(t.0, toRow: 0)
+            add(t.1, toRow: 1)
+            add(t.2, toRow: 2)
+        }
+    }
+}
+
+/// ∂M_ξ[t] = (A ∂Y_t Aᵀ)[ξ] for the tiles of `tileRows` tile rows from `firstTileRow` of one
+/// output channel, ∂Y_t its 2×2 output gradient (zero where the tile overhangs (Ho, Wo) and for
+/// the columns past the last tile); ∂M_ξ at `dm + ξ·planeStride`, tile row r at offset
+/// r·`winogradRowStride`. Eight tiles at a time.
+@inline(__always)
+private func transformOutputGradient(_ g: Conv2dGeometry, _ dy: UnsafePointer<Float>, firstTileRow: Int,
+                                     tileRows: Int, into dm: UnsafeMutablePointer<Float>, planeStride: Int) {
+    let stride = g.winogradRowStride, wo = g.outputWidth, ho = g.outputHeight
+    for tileRow in 0..<tileRows {
+        let oy = 2 * (firstTileRow + tileRow)
+        let top = dy + oy * wo, bottom = top + wo
+        let hasBottom = oy + 1 < ho
+        let out = dm + tileRow * stride
+        for t in Swift.stride(from: 0, to: stride, by: 8) {
+            let x = 2 * t
+            var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+            if x + 16 <= wo {
+                upper = UnsafeRawPointer(top + x).loadUnaligned(as: SIMD16<Float>.self)
+                if hasBottom { lower = UnsafeRawPointer(bottom + x).loadUnaligned(as: SIMD16<Float>.self) }
+            } else {
+                for lane in 0..<max(0, min(16, wo - x)) {
+                    upper[lane] = top[x + lane]
+                    if hasBottom { lower[lane] = bottom[x + lane] }
+                }
+            }
+            // Rows of A ∂Y (4×2 per tile): columns 0 and 1 (even and odd output columns).
+            let y00 = upper.evenHalf, y01 = upper.oddHalf, y10 = lower.evenHalf, y11 = lower.oddHalf
+            let rows = ((y00, y01), (y00 + y10, y01 + y11), (y00 - y10, y01 - y11), (-y10, -y11))
+            @inline(__always) func write(_ a: Int, _ r: (SIMD8<Float>, SIMD8<Float>)) {
+                let base = out + 4 * a * planeStride + t
+                store8(r.0, base)
+                store8(r.0 + r.1, base + planeStride)
+                store8(r.0 - r.1, base + 2 * planeStride)
+                store8(-r.1, base + 3 * planeStride)
+            }
+            write(0, rows.0)
+            write(1, rows.1)
+            write(2, rows.2)
+            write(3, rows.3)
         }
     }
 }
