@@ -53,11 +53,10 @@ extension Conv2dGeometry {
     var winogradBlockCapacity: Int { (winogradBlockRows * winogradRowStride + 15) / 16 * 16 }
 
     /// Floats of one thread's Winograd scratch: V (16, C, tiles) and M (16, O, tiles) of a block,
-    /// the horizontal transforms of its 2·rows + 2 input rows (4 per tile) and one deinterleaved
-    /// input row (even and odd columns, 8 spare each for the vector loops).
+    /// the horizontal transforms of its 2·rows + 2 input rows (4 per tile) and one padded input row.
     var winogradThreadScratchCount: Int {
-        return 16 * (inputChannels + outputChannels) * winogradBlockCapacity
-            + (2 * winogradBlockRows + 2) * 4 * winogradRowStride + 2 * (winogradRowStride + 8)
+        16 * (inputChannels + outputChannels) * winogradBlockCapacity
+            + (2 * winogradBlockRows + 2) * 4 * winogradRowStride + 2 * winogradRowStride + 2
     }
 
     /// Floats of scratch the Winograd forward needs: U (16, O, C), then one block per thread.
@@ -248,7 +247,6 @@ private func transformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, fi
     let up = g.upsamplesInput ? 1 : 0
     let reflecting: Bool
     if case .reflect = g.padding { reflecting = true } else { reflecting = false }
-    let even = row, odd = row + stride + 8
     for r in 0 ..< 2 * tileRows + 2 {
         // Padded row 2·firstTileRow + r is input row iy.
         var iy = 2 * firstTileRow + r - p
@@ -261,9 +259,13 @@ private func transformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, fi
             }
             iy = reflect(iy, h)
         }
-        readColumns(g, row: plane + (iy >> up) * g.storedWidth, even: even, odd: odd, reflecting: reflecting)
+        readPaddedRow(g, row: plane + (iy >> up) * g.storedWidth, into: row, reflecting: reflecting)
+        // Tile t reads padded columns 2t ..< 2t + 4: the even and odd lanes of two 16-float loads.
+        let source = UnsafeRawPointer(row)
         for t in Swift.stride(from: 0, to: stride, by: 8) {
-            let e0 = load8(even + t), e1 = load8(even + t + 1), o0 = load8(odd + t), o1 = load8(odd + t + 1)
+            let first = source.loadUnaligned(fromByteOffset: 8 * t, as: SIMD16<Float>.self)
+            let second = source.loadUnaligned(fromByteOffset: 8 * t + 8, as: SIMD16<Float>.self)
+            let e0 = first.evenHalf, o0 = first.oddHalf, e1 = second.evenHalf, o1 = second.oddHalf
             store8(e0 - e1, h0 + t)
             store8(o0 + e1, h1 + t)
             store8(e1 - o0, h2 + t)
@@ -288,49 +290,30 @@ private func transformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, fi
     }
 }
 
-/// The padded (and upsampled) input row, its padded column 2i in `even[i]` and 2i + 1 in
-/// `odd[i]` for i in 0...`winogradRowStride` + 7; zero past the padded width.
+/// The padded (and upsampled) input row: `padded[q]` = column q − p for q in
+/// 0 ..< 2·`winogradRowStride` + 2, mirrored or zero past the edges and zero past the padded width.
 @inline(__always)
-private func readColumns(_ g: Conv2dGeometry, row: UnsafePointer<Float>, even: UnsafeMutablePointer<Float>,
-                         odd: UnsafeMutablePointer<Float>, reflecting: Bool) {
-    let p = g.padding.amount, w = g.width, up = g.upsamplesInput ? 1 : 0
+private func readPaddedRow(_ g: Conv2dGeometry, row: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>,
+                           reflecting: Bool) {
+    let p = g.padding.amount, w = g.width, count = 2 * g.winogradRowStride + 2
     @inline(__always) func value(_ x: Int) -> Float {
-        if x >= 0 && x < w { return row[x >> up] }
-        if reflecting && x >= -p && x < w + p { return row[reflect(x, w) >> up] }
+        if x >= 0 && x < w { return row[x >> (g.upsamplesInput ? 1 : 0)] }
+        if reflecting && x >= -p && x < w + p { return row[reflect(x, w) >> (g.upsamplesInput ? 1 : 0)] }
         return 0
     }
-    // Columns whose two reads are both inside the row: 2i − p ≥ 0 and 2i + 1 − p ≤ w − 1.
-    let count = g.winogradRowStride + 8
-    let low = min(count, (p + 1) / 2), high = max(low, min(count, (w + p) / 2))
-    for i in 0..<low {
-        even[i] = value(2 * i - p)
-        odd[i] = value(2 * i + 1 - p)
-    }
-    var i = low
-    if up == 0 {
-        // Eight pairs at a time, split into even and odd lanes.
-        let source = UnsafeRawPointer(row - p)
-        while i + 8 <= high {
-            let pairs = source.loadUnaligned(fromByteOffset: 8 * i, as: SIMD16<Float>.self)
-            store8(pairs.evenHalf, even + i)
-            store8(pairs.oddHalf, odd + i)
-            i += 8
+    let low = min(p, count), high = min(p + w, count)
+    for q in 0..<low { padded[q] = value(q - p) }
+    if g.upsamplesInput {
+        // Each stored pixel twice.
+        var q = low
+        while q < high {
+            padded[q] = row[(q - p) >> 1]
+            q += 1
         }
-    } else if p == 1 {
-        // Upsampled and shifted by one: padded column 2i reads stored i − 1, 2i + 1 reads i.
-        (even + i).update(from: row + i - 1, count: high - i)
-        (odd + i).update(from: row + i, count: high - i)
-        i = high
+    } else {
+        (padded + low).update(from: row + (low - p), count: high - low)
     }
-    while i < high {
-        even[i] = row[(2 * i - p) >> up]
-        odd[i] = row[(2 * i + 1 - p) >> up]
-        i += 1
-    }
-    for i in high..<count {
-        even[i] = value(2 * i - p)
-        odd[i] = value(2 * i + 1 - p)
-    }
+    for q in high..<count { padded[q] = value(q - p) }
 }
 
 /// Output rows of `tileRows` tile rows from `firstTileRow` of one output channel from its
