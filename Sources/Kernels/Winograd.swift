@@ -1,24 +1,30 @@
-// Winograd F(2×2, 3×3) for the forward of 3×3 stride-1 convolutions (Lavin & Gray, "Fast
-// Algorithms for Convolutional Neural Networks", 2016).
+// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions, forward and backward (Lavin & Gray,
+// "Fast Algorithms for Convolutional Neural Networks", 2016).
 //
 // Each 2×2 block of output pixels ("tile") is computed from the 4×4 input patch under it:
 // y = Aᵀ [ Σ_c (G w Gᵀ) ⊙ (Bᵀ d B) ] A. Over a block of tiles this is 16 products
 // M_ξ (O, tiles) = U_ξ (O, C) · V_ξ (C, tiles), one per position ξ of the 4×4 transformed patch:
 // 16 multiply-adds per 4 outputs instead of 36, 2.25× fewer than the direct conv. The products
 // have depth C instead of the shifted rows' 3·C, which OpenBLAS runs a little further from its
-// ceiling, so the net gain is ≈ 1.8× on the sgemm work of a 32-channel conv and more for wider
-// ones. The transforms add and subtract only (G's halves are exact), so the result differs from
-// the direct conv by a few ulps of the partial sums.
+// ceiling; the transforms add and subtract only (G's halves are exact), so the result differs
+// from the direct conv by a few ulps of the partial sums.
 //
 //     Bᵀ = [1  0 −1  0]     G = [1    0    0  ]     Aᵀ = [1 1  1  0]
 //          [0  1  1  0]         [1/2  1/2  1/2]          [0 1 −1 −1]
 //          [0 −1  1  0]         [1/2 −1/2  1/2]
 //          [0  1  0 −1]         [0    0    1  ]
 //
+// The backward uses the same machinery twice: the input gradient is the Winograd forward of the
+// transposed conv (the output gradient zero-padded by 2, the weight rotated and transposed),
+// folded back through the padding and upsampling; the weight gradient is the forward's adjoint,
+// ∂U_ξ += ∂M_ξ · V_ξᵀ with ∂M = A ∂Y Aᵀ, then ∂w = Gᵀ ∂U G.
+//
 // Tiles are taken in blocks of whole tile rows of one image; a block's V and M stay in cache
 // between the input transform, the 16 sgemm calls and the output transform. Each thread takes
 // whole blocks and writes only its blocks' output rows, and a block's arithmetic does not
-// depend on the thread count, so results are the same on any number of threads.
+// depend on the thread count, so the forward and the input gradient are the same on any number
+// of threads. The weight gradient sums each thread's blocks apart and then the threads' sums in
+// order: the same from run to run, its last bits depending on the thread count.
 //
 // The padding and the nearest ×2 upsampling of the input are read through, as in im2col; tiles
 // that overhang an odd output size read zeros past the padded input and their extra outputs are
