@@ -37,16 +37,16 @@ import TestSupport
         var plans: [(String, GradientPlan, activationCount: Int, exposedCount: Int)] = []
         for (name, configuration) in Self.generators {
             let network = try SPARNet(configuration, batch: 2)
-            plans.append((name, network.memory.gradientPlan!, network.memory.activations.count, 2))
+            plans.append((name, network.memory.gradientPlan!, network.memory.activationPlan.elementCount, 2))
         }
         let sparnet = try SPARNet(.sparnet, batch: 1)
-        plans.append(("sparnet", sparnet.memory.gradientPlan!, sparnet.memory.activations.count, 2))
+        plans.append(("sparnet", sparnet.memory.gradientPlan!, sparnet.memory.activationPlan.elementCount, 2))
         let discriminator = try MultiScaleDiscriminator(.tiny, batch: 2)
         let discriminatorExposed = 1 + discriminator.scales.reduce(0) { $0 + 1 + $1.features.count }
-        plans.append(("discriminator tiny", discriminator.memory.gradientPlan!, discriminator.memory.activations.count,
+        plans.append(("discriminator tiny", discriminator.memory.gradientPlan!, discriminator.memory.activationPlan.elementCount,
                       discriminatorExposed))
         let vgg = VGG19(batch: 1, height: 32, width: 32)
-        plans.append(("VGG19 32×32", vgg.memory.gradientPlan!, vgg.memory.activations.count, 1 + vgg.features.count))
+        plans.append(("VGG19 32×32", vgg.memory.gradientPlan!, vgg.memory.activationPlan.elementCount, 1 + vgg.features.count))
 
         for (name, plan, activationCount, exposedCount) in plans {
             let collisions = Self.collisions(plan)
@@ -58,8 +58,8 @@ import TestSupport
         }
         // The point of the plan: SPARNet's gradients take a small part of its activations' size.
         let sparnetPlan = sparnet.memory.gradientPlan!
-        #expect(sparnetPlan.elementCount * 4 < sparnet.memory.activations.count,
-                "sparnet: \(sparnetPlan.elementCount) gradient floats for \(sparnet.memory.activations.count) activations")
+        #expect(sparnetPlan.elementCount * 4 < sparnet.memory.activationPlan.elementCount,
+                "sparnet: \(sparnetPlan.elementCount) gradient floats for \(sparnet.memory.activationPlan.elementCount) activations")
     }
 
     /// Parameter gradients, input gradient and buffers after one training forward and backward.
@@ -68,7 +68,7 @@ import TestSupport
         let network = try SPARNet(configuration, batch: 2, seed: 3, gradientMemory: gradientMemory)
         var random = TestRandom(seed: 5)
         let memory = network.memory
-        memory.activations.copy(random.uniform(network.input.count).floats, into: network.input.slot)
+        memory.copy(random.uniform(network.input.count).floats, into: network.input)
         network.forward(training: true)
         memory.zeroGradients()
         memory.gradient(network.output).update(from: random.uniform(network.output.count).floats,
@@ -99,7 +99,7 @@ import TestSupport
         let memory = network.memory
         var results: [[Float]] = []
         for _ in 0..<2 {
-            memory.activations.copy(random.uniform(network.input.count).floats, into: network.input.slot)
+            memory.copy(random.uniform(network.input.count).floats, into: network.input)
             network.forward(training: true)
             memory.zeroGradients()
             for scale in network.scales {
