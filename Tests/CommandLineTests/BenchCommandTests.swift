@@ -31,7 +31,8 @@ import TestSupport
     func convFigures() throws {
         let lines = try Self.bench(["--workload", "conv", "--batch", "1", "--input-channels", "8", "--output-channels", "8",
                                     "--size", "32", "--repeats", "1"])
-        #expect(lines.map { $0["figure"] as? String } == ["sgemm_ceiling", "conv_forward", "sgemm_ceiling_backward", "conv_backward"])
+        #expect(lines.map { $0["figure"] as? String } == ["sgemm_ceiling", "conv_forward", "sgemm_ceiling_backward",
+                                                          "conv_backward", "conv_backward_weight", "conv_backward_input"])
         for line in lines where (line["figure"] as? String)?.hasPrefix("conv") == true {
             #expect((line["fraction_of_ceiling"] as? Double ?? 0) > 0, "\(line)")
         }
