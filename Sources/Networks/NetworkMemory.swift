@@ -64,23 +64,26 @@ public final class NetworkMemory {
         }
         activationPlan = ActivationPlan(builder, gradients: gradients, memory: activationMemory)
         activations = Arena(count: activationPlan.elementCount)
-        let entryCount = builder.activations.entries.count
-        activationOffsets = .allocate(capacity: max(entryCount, 1))
-        activationOffsets.initialize(repeating: 0, count: max(entryCount, 1))
-        activationOffsets.update(from: activationPlan.offsets, count: entryCount)
+        activationOffsets = Self.offsetTable(activationPlan.offsets)
         let plan = gradients
             ? GradientPlan(layers: builder.layers, activations: builder.activations,
                            exposed: builder.exposedGradients, memory: gradientMemory)
             : nil
         gradientPlan = plan
         activationGradients = Arena(count: plan?.elementCount ?? 0)
-        gradientOffsets = .allocate(capacity: max(entryCount, 1))
-        gradientOffsets.initialize(repeating: -1, count: max(entryCount, 1))
-        if let plan { gradientOffsets.update(from: plan.offsets, count: entryCount) }
+        gradientOffsets = Self.offsetTable(plan?.offsets ?? Array(repeating: -1, count: activationPlan.offsets.count))
         scratch = Arena(count: builder.scratchCount)
         statisticsScratchCount = max(builder.statisticsScratchCount, 1)
         statisticsScratch = .allocate(capacity: statisticsScratchCount)
         statisticsScratch.initialize(repeating: 0, count: statisticsScratchCount)
+    }
+
+    /// `offsets` where a `Pass` reads them without touching an array (no retain in a step).
+    private static func offsetTable(_ offsets: [Int]) -> UnsafeMutablePointer<Int> {
+        let table = UnsafeMutablePointer<Int>.allocate(capacity: max(offsets.count, 1))
+        table.initialize(repeating: -1, count: max(offsets.count, 1))
+        table.update(from: offsets, count: offsets.count)
+        return table
     }
 
     deinit {
