@@ -45,32 +45,26 @@ public struct ActivationPlan: Sendable {
     /// with `gradients` or `.onePerMap`, by lifetime otherwise.
     init(_ builder: NetworkBuilder, gradients: Bool, memory: ActivationMemory) {
         let entries = builder.activations.entries
-        let stepCount = builder.layers.count
-        let wholePass = -1...stepCount
+        let counts = entries.map(\.slot.count)
+        let wholePass = -1...builder.layers.count
         var lifetimes = [ClosedRange<Int>](repeating: wholePass, count: entries.count)
         if !gradients && memory == .byLifetime {
-            var first = builder.activationOwners.map { $0 ?? -1 }
-            var last = builder.activationOwners.map { $0 ?? stepCount }
-            for (step, layer) in builder.layers.enumerated() {
-                for map in layer.featureMaps {
-                    first[map.index] = min(first[map.index], step)
-                    last[map.index] = max(last[map.index], step)
-                }
-            }
+            let uses = LifetimePacking.lifetimes(of: builder.layers, entryCount: entries.count)
+            // An entry registered after the last layer has no owner and keeps the whole pass.
             for index in entries.indices where !builder.exposedActivations.contains(index) {
-                lifetimes[index] = first[index]...last[index]
+                guard let owner = builder.activationOwners[index] else { continue }
+                let used = uses[index] ?? owner...owner
+                lifetimes[index] = min(owner, used.lowerBound)...max(owner, used.upperBound)
             }
         }
-        let planned = lifetimes.allSatisfy { $0 == wholePass }
-            ? nil : LifetimePacking(counts: entries.map(\.slot.count), lifetimes: lifetimes)
+        let planned = lifetimes.allSatisfy { $0 == wholePass } ? nil : LifetimePacking(counts: counts, lifetimes: lifetimes)
         let offsets = planned?.offsets ?? entries.map(\.slot.offset)
         activations = entries.indices.map {
-            Activation(key: entries[$0].key, slot: Slot(offset: offsets[$0], count: entries[$0].slot.count),
-                       lifetime: lifetimes[$0])
+            Activation(key: entries[$0].key, slot: Slot(offset: offsets[$0], count: counts[$0]), lifetime: lifetimes[$0])
         }
         self.offsets = offsets
         elementCount = planned?.elementCount ?? builder.activations.elementCount
-        peakLiveCount = LifetimePacking.peakLiveCount(counts: entries.map(\.slot.count), lifetimes: lifetimes)
+        peakLiveCount = planned?.peakLiveCount ?? counts.reduce(0, +)
         isExposed = lifetimes.map { $0 == wholePass }
     }
 }

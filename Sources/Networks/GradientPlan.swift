@@ -53,36 +53,28 @@ public struct GradientPlan: Sendable {
     init(layers: [any Layer], activations: Layout, exposed exposedIndices: Set<Int>, memory: GradientMemory) {
         let entryCount = activations.entries.count
         let stepCount = layers.count
-        var first = [Int](repeating: .max, count: entryCount)
-        var last = [Int](repeating: .min, count: entryCount)
-        for (step, layer) in layers.reversed().enumerated() {
-            for map in layer.featureMaps {
-                first[map.index] = min(first[map.index], step)
-                last[map.index] = max(last[map.index], step)
-            }
-        }
+        var lifetimes = LifetimePacking.lifetimes(of: layers.reversed(), entryCount: entryCount)
         for index in 0..<entryCount
-        where exposedIndices.contains(index) || (memory == .onePerMap && first[index] != .max) {
-            (first[index], last[index]) = (-1, stepCount)
+        where exposedIndices.contains(index) || (memory == .onePerMap && lifetimes[index] != nil) {
+            lifetimes[index] = -1...stepCount
         }
 
-        let packing = LifetimePacking(counts: activations.entries.map(\.slot.count),
-                                      lifetimes: (0..<entryCount).map { first[$0] == .max ? nil : first[$0]...last[$0] })
+        let packing = LifetimePacking(counts: activations.entries.map(\.slot.count), lifetimes: lifetimes)
         let offsets = packing.offsets
 
         var zeroedBefore = [[Slot]](repeating: [], count: stepCount)
         var gradients: [Gradient] = []
-        for index in 0..<entryCount where offsets[index] >= 0 {
+        for index in 0..<entryCount {
+            guard let lifetime = lifetimes[index] else { continue }
             let slot = Slot(offset: offsets[index], count: activations.entries[index].slot.count)
-            gradients.append(Gradient(key: activations.entries[index].key, slot: slot,
-                                      lifetime: first[index]...last[index]))
-            if first[index] >= 0 { zeroedBefore[stepCount - 1 - first[index]].append(slot) }
+            gradients.append(Gradient(key: activations.entries[index].key, slot: slot, lifetime: lifetime))
+            if lifetime.lowerBound >= 0 { zeroedBefore[stepCount - 1 - lifetime.lowerBound].append(slot) }
         }
         self.gradients = gradients
         peakLiveCount = packing.peakLiveCount
         elementCount = packing.elementCount
         self.offsets = offsets
-        isExposed = (0..<entryCount).map { first[$0] == -1 }
+        isExposed = lifetimes.map { $0?.lowerBound == -1 }
         self.zeroedBefore = zeroedBefore
         exposed = gradients.filter { $0.lifetime.lowerBound == -1 }.map(\.slot)
     }

@@ -36,15 +36,23 @@ struct LifetimePacking {
         }
         self.offsets = offsets
         self.elementCount = elementCount
-        peakLiveCount = Self.peakLiveCount(counts: counts, lifetimes: lifetimes)
-    }
-
-    /// The most floats of blocks of `counts` alive over `lifetimes` at one step.
-    static func peakLiveCount(counts: [Int], lifetimes: [ClosedRange<Int>?]) -> Int {
-        let steps = lifetimes.compactMap { $0 }
-        guard let first = steps.map(\.lowerBound).min(), let last = steps.map(\.upperBound).max() else { return 0 }
-        return (first...last).map { step in
+        let firstStep = lifetimes.compactMap { $0?.lowerBound }.min() ?? 0
+        let endStep = (lifetimes.compactMap { $0?.upperBound }.max() ?? -1) + 1
+        peakLiveCount = (firstStep..<endStep).map { step in
             counts.indices.reduce(0) { $0 + (lifetimes[$1]?.contains(step) == true ? counts[$1] : 0) }
         }.max() ?? 0
+    }
+
+    /// For each of `entryCount` activation-layout entries, the steps from the first to the last
+    /// of `layers` (step i is the i-th layer) that lists it in its `featureMaps`; nil if none does.
+    static func lifetimes(of layers: some Sequence<any Layer>, entryCount: Int) -> [ClosedRange<Int>?] {
+        var lifetimes = [ClosedRange<Int>?](repeating: nil, count: entryCount)
+        for (step, layer) in layers.enumerated() {
+            for map in layer.featureMaps {
+                lifetimes[map.index] = lifetimes[map.index].map { min($0.lowerBound, step)...max($0.upperBound, step) }
+                    ?? step...step
+            }
+        }
+        return lifetimes
     }
 }
