@@ -8,20 +8,6 @@ import TestSupport
 /// computes exactly what it computes with one place per activation, and memory with gradients
 /// keeps the activation layout as it is.
 @Suite struct ActivationPlanTests {
-    /// Activations whose lifetimes overlap, named, when their ranges of the arena overlap too.
-    static func collisions(_ plan: ActivationPlan) -> [String] {
-        var found: [String] = []
-        for (i, a) in plan.activations.enumerated() {
-            #expect(a.slot.end <= plan.elementCount, "\(a.key) ends outside the arena")
-            for b in plan.activations[(i + 1)...] where a.lifetime.overlaps(b.lifetime) {
-                if a.slot.offset < b.slot.end && b.slot.offset < a.slot.end {
-                    found.append("\(a.key) \(a.slot) \(a.lifetime) and \(b.key) \(b.slot) \(b.lifetime)")
-                }
-            }
-        }
-        return found
-    }
-
     @Test("No two activations alive at the same step share memory; input, output and attention maps span the pass")
     func packingKeepsLiveActivationsApart() throws {
         let configurations = GradientPlanTests.generators + [("sparnet", .sparnet)]
@@ -29,7 +15,8 @@ import TestSupport
             let network = try SPARNet(configuration, batch: 2, trainable: false)
             let memory = network.memory
             let plan = memory.activationPlan
-            let collisions = Self.collisions(plan)
+            let collisions = GradientPlanTests.collisions(plan.activations.map { ($0.key, $0.slot, $0.lifetime) },
+                                                          elementCount: plan.elementCount)
             #expect(collisions.isEmpty, "\(name): \(collisions.prefix(3))")
             let wholePass = -1...network.layers.count
             let exposed = Set(plan.activations.filter { $0.lifetime == wholePass }.map(\.key))
@@ -57,6 +44,16 @@ import TestSupport
         #expect(discriminator.activationPlan.activations.map(\.slot) == discriminator.activationLayout.entries.map(\.slot))
         let vgg = VGG19(batch: 1, height: 32, width: 32).memory
         #expect(vgg.activationPlan.activations.map(\.slot) == vgg.activationLayout.entries.map(\.slot))
+    }
+
+    @Test("Reading an activation that shares memory after an inference forward is a precondition failure")
+    func readingAnUnexposedActivationTraps() async throws {
+        let training = try SPARNet(.tiny, batch: 1)
+        #expect(training.memory.values(training.blockOutputs[0].map).count == training.blockOutputs[0].map.count)
+        await #expect(processExitsWith: .failure) {
+            let network = try SPARNet(.tiny, batch: 1, trainable: false)
+            _ = network.memory.value(network.blockOutputs[0].map)
+        }
     }
 
     /// Outputs and attention maps of two inference forwards (different inputs: nothing stale

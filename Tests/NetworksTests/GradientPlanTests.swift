@@ -18,12 +18,14 @@ import TestSupport
         return [("tiny", .tiny), ("tiny, spectral norm, InstanceNorm, PReLU, 3D attention", variant)]
     }()
 
-    /// Gradients whose lifetimes overlap, named, when their ranges of the arena overlap too.
-    static func collisions(_ plan: GradientPlan) -> [String] {
+    /// Planned entries (gradients or activations) whose lifetimes overlap, named, when their
+    /// ranges of the arena overlap too.
+    static func collisions(_ entries: [(key: String, slot: Slot, lifetime: ClosedRange<Int>)],
+                           elementCount: Int) -> [String] {
         var found: [String] = []
-        for (i, a) in plan.gradients.enumerated() {
-            #expect(a.slot.end <= plan.elementCount, "\(a.key) ends outside the arena")
-            for b in plan.gradients[(i + 1)...] where a.lifetime.overlaps(b.lifetime) {
+        for (i, a) in entries.enumerated() {
+            #expect(a.slot.end <= elementCount, "\(a.key) ends outside the arena")
+            for b in entries[(i + 1)...] where a.lifetime.overlaps(b.lifetime) {
                 if a.slot.offset < b.slot.end && b.slot.offset < a.slot.end {
                     found.append("\(a.key) \(a.slot) \(a.lifetime) and \(b.key) \(b.slot) \(b.lifetime)")
                 }
@@ -49,7 +51,8 @@ import TestSupport
         plans.append(("VGG19 32×32", vgg.memory.gradientPlan!, vgg.memory.activationPlan.elementCount, 1 + vgg.features.count))
 
         for (name, plan, activationCount, exposedCount) in plans {
-            let collisions = Self.collisions(plan)
+            let collisions = Self.collisions(plan.gradients.map { ($0.key, $0.slot, $0.lifetime) },
+                                             elementCount: plan.elementCount)
             #expect(collisions.isEmpty, "\(name): \(collisions.prefix(3))")
             let wholeStep = plan.gradients.filter { $0.lifetime.lowerBound == -1 }
             #expect(wholeStep.count == exposedCount, "\(name): \(wholeStep.map(\.key))")
