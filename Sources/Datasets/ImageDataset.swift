@@ -74,9 +74,12 @@ public final class ImageDataset: @unchecked Sendable {
     /// Bytes of one image (height·width·3).
     public var imageByteCount: Int { height * width * 3 }
 
-    /// Reads image `index` (interleaved RGB, height·width·3 bytes) into `pixels`.
+    /// Reads image `index` (interleaved RGB, height·width·3 bytes) into `pixels`; an index
+    /// outside 0..<count throws a `DatasetError` naming the index and the shards.
     public func read(_ index: Int, into pixels: UnsafeMutableBufferPointer<UInt8>) throws {
-        precondition((0..<count).contains(index), "ImageDataset: image \(index) of \(count)")
+        guard (0..<count).contains(index) else {
+            throw DatasetError("\(paths.joined(separator: ", ")): no image \(index), the dataset holds \(count) (indices 0…\(count - 1))")
+        }
         precondition(pixels.count == imageByteCount, "ImageDataset: buffer of \(pixels.count) for \(imageByteCount) bytes")
         var shard = firstIndices.count - 1
         while firstIndices[shard] > index { shard -= 1 }

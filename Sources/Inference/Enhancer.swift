@@ -48,7 +48,7 @@ public final class Enhancer {
     public func enhance(input: RGBImage) -> RGBImage {
         precondition(input.width == architecture.inputSize && input.height == architecture.inputSize,
                      "Enhancer: a \(input.width)×\(input.height) input for a \(architecture.inputSize) model")
-        input.writeNormalizedPlanes(into: network.memory.activations.pointer(network.input.slot))
+        input.writeNormalizedPlanes(into: network.memory.value(network.input))
         network.forward(training: false)
         return image(from: network.output)
     }
@@ -57,13 +57,13 @@ public final class Enhancer {
     /// 0…1 → levels 0…255; 3D attention is averaged over channels).
     public func attentionMaps() -> [(block: String, image: RGBImage)] {
         network.attentionMaps.map { block, map in
-            (block, RGBImage(heatMapOf: network.memory.activations.pointer(map.slot), channels: map.channels, width: map.width, height: map.height))
+            (block, RGBImage(heatMapOf: network.memory.value(map), channels: map.channels, width: map.width, height: map.height))
         }
     }
 
     /// A (1, 3, H, W) map in [−1, 1] as an 8-bit image ((x + 1)·127.5, rounded, clipped).
     private func image(from map: FeatureMap) -> RGBImage {
-        RGBImage(normalizedPlanes: network.memory.activations.pointer(map.slot), width: map.width, height: map.height)
+        RGBImage(normalizedPlanes: network.memory.value(map), width: map.width, height: map.height)
     }
 }
 

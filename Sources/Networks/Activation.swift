@@ -44,7 +44,7 @@ final class Activation: Layer {
         }
     }
 
-    var gradientMaps: [FeatureMap] { [input, output] }
+    var featureMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         let x = pass.value(input), y = pass.value(output), count = input.count

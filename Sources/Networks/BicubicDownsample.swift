@@ -15,7 +15,7 @@ final class BicubicDownsample: Layer {
         }
     }
 
-    var gradientMaps: [FeatureMap] { [input, output] }
+    var featureMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         bicubicDownsample2xForward(input: pass.value(input), output: pass.value(output), batch: input.batch,

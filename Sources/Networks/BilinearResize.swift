@@ -14,7 +14,7 @@ final class BilinearResize: Layer {
         }
     }
 
-    var gradientMaps: [FeatureMap] { [input, output] }
+    var featureMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         bilinearResizeForward(input: pass.value(input), output: pass.value(output), batch: input.batch,

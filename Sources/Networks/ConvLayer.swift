@@ -30,10 +30,10 @@ public final class ConvLayer: Layer {
     private struct SpectralNormState {
         let u: Slot
         let v: Slot
-        let normalizedWeight: Slot
-        let sigma: Slot
-        let usedU: Slot
-        let usedV: Slot
+        let normalizedWeight: SavedValues
+        let sigma: SavedValues
+        let usedU: SavedValues
+        let usedV: SavedValues
     }
 
     public init(_ builder: NetworkBuilder, _ name: String, input: FeatureMap, outputChannels: Int,
@@ -111,7 +111,7 @@ public final class ConvLayer: Layer {
         activation?.forward(pass)
     }
 
-    public var gradientMaps: [FeatureMap] {
+    public var featureMaps: [FeatureMap] {
         [input, convolved, normalization?.output, activation?.output].compactMap { $0 }
     }
 

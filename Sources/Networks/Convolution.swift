@@ -52,7 +52,7 @@ public final class Convolution: Layer {
         if appliesReLU { reluForward(count: output.count, input: y, output: y) }
     }
 
-    public var gradientMaps: [FeatureMap] { [input, output] }
+    public var featureMaps: [FeatureMap] { [input, output] }
 
     /// Masks `output`'s gradient by the ReLU (in place), then accumulates into the input's
     /// gradient and, when `computesParameterGradients`, the weight's and bias's.

@@ -14,7 +14,7 @@ final class Sum: Layer {
         output = builder.featureMap(channels: a.channels, height: a.height, width: a.width)
     }
 
-    var gradientMaps: [FeatureMap] { [a, b, output] }
+    var featureMaps: [FeatureMap] { [a, b, output] }
 
     func forward(_ pass: Pass) { addForward(pass.value(a), pass.value(b), output: pass.value(output), count: a.count) }
 
@@ -35,7 +35,7 @@ final class NearestResize: Layer {
         output = builder.featureMap(channels: input.channels, height: height, width: width)
     }
 
-    var gradientMaps: [FeatureMap] { [input, output] }
+    var featureMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         nearestResizeForward(input: pass.value(input), output: pass.value(output), batch: input.batch,
@@ -71,7 +71,7 @@ final class SpatialAttention: Layer {
                                      attentionChannels: logits.channels, height: features.height, width: features.width)
     }
 
-    var gradientMaps: [FeatureMap] { [features, logits, map, output] }
+    var featureMaps: [FeatureMap] { [features, logits, map, output] }
 
     func forward(_ pass: Pass) {
         sigmoidForward(count: logits.count, input: pass.value(logits), output: pass.value(map))

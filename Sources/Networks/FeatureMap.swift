@@ -1,8 +1,10 @@
 import Tensors
 
-/// A batch of feature maps in a network's activation arena: (N, C, H, W) at `slot`. Its
-/// gradient's place in the gradient arena is planned by lifetime (`GradientPlan`) and found
-/// through `index`.
+/// A batch of feature maps of a network: (N, C, H, W), registered at `slot` of the activation
+/// layout. Where its value lives in the activation arena (`ActivationPlan`: the layout's slot
+/// with gradients, planned by lifetime without) and its gradient in the gradient arena
+/// (`GradientPlan`) is found through `index`: reach them through `NetworkMemory.value(_:)` and
+/// `gradient(_:)`.
 public struct FeatureMap: Hashable, Sendable, CustomStringConvertible {
     public let slot: Slot
     /// The map's entry in its network's activation layout.

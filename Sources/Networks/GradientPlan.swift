@@ -12,12 +12,11 @@ public enum GradientMemory: Sendable {
 /// Where each activation gradient of a network lives in its gradient arena, planned by lifetime.
 ///
 /// Backward runs the layers in reverse, each reading the gradients of its outputs and
-/// accumulating into those of its inputs (`Layer.gradientMaps`). A map's gradient is needed
+/// accumulating into those of its inputs (`Layer.featureMaps`). A map's gradient is needed
 /// only from the first backward layer that touches it to the last, so gradients whose
-/// lifetimes do not overlap can share memory: each gets the lowest range of the arena that no
-/// gradient live at the same time holds (first fit), and is zeroed just before the layer that
-/// first touches it. Exposed gradients — network inputs and outputs, maps a loss writes before
-/// backward or a trainer reads after it — live for the whole step; `NetworkMemory`'s
+/// lifetimes do not overlap share memory (`LifetimePacking`), each zeroed just before the
+/// layer that first touches it. Exposed gradients — network inputs and outputs, maps a loss
+/// writes before backward or a trainer reads after it — live for the whole step; `NetworkMemory`'s
 /// `zeroActivationGradients()` zeroes them. Feature maps of a network are mostly a chain, so
 /// the arena holds a few maps' worth instead of one gradient per activation.
 public struct GradientPlan: Sendable {
@@ -54,57 +53,28 @@ public struct GradientPlan: Sendable {
     init(layers: [any Layer], activations: Layout, exposed exposedIndices: Set<Int>, memory: GradientMemory) {
         let entryCount = activations.entries.count
         let stepCount = layers.count
-        var first = [Int](repeating: .max, count: entryCount)
-        var last = [Int](repeating: .min, count: entryCount)
-        for (step, layer) in layers.reversed().enumerated() {
-            for map in layer.gradientMaps {
-                first[map.index] = min(first[map.index], step)
-                last[map.index] = max(last[map.index], step)
-            }
-        }
+        var lifetimes = LifetimePacking.lifetimes(of: layers.reversed(), entryCount: entryCount)
         for index in 0..<entryCount
-        where exposedIndices.contains(index) || (memory == .onePerMap && first[index] != .max) {
-            (first[index], last[index]) = (-1, stepCount)
+        where exposedIndices.contains(index) || (memory == .onePerMap && lifetimes[index] != nil) {
+            lifetimes[index] = -1...stepCount
         }
 
-        // Largest first, each at the lowest offset clear of every gradient already placed
-        // whose lifetime overlaps its own (greedy by size: within a few percent of the most
-        // floats alive at once, where placing in order of lifetime fragments more).
-        let planned = (0..<entryCount).filter { first[$0] != .max }.sorted {
-            let (a, b) = (activations.entries[$0].slot.count, activations.entries[$1].slot.count)
-            return (-a, first[$0], $0) < (-b, first[$1], $1)
-        }
-        var placed: [(slot: Slot, first: Int, last: Int)] = []
-        var offsets = [Int](repeating: -1, count: entryCount)
-        var elementCount = 0
-        for index in planned {
-            let count = activations.entries[index].slot.count
-            let conflicts = placed.filter { $0.first <= last[index] && first[index] <= $0.last }
-                .map(\.slot).sorted { $0.offset < $1.offset }
-            var offset = 0
-            for slot in conflicts where slot.offset < offset + count {
-                offset = max(offset, Layout.aligned(slot.end))
-            }
-            placed.append((Slot(offset: offset, count: count), first[index], last[index]))
-            offsets[index] = offset
-            elementCount = max(elementCount, offset + count)
-        }
+        let packing = LifetimePacking(counts: activations.entries.map(\.slot.count), lifetimes: lifetimes)
+        let offsets = packing.offsets
 
         var zeroedBefore = [[Slot]](repeating: [], count: stepCount)
         var gradients: [Gradient] = []
-        for index in 0..<entryCount where offsets[index] >= 0 {
+        for index in 0..<entryCount {
+            guard let lifetime = lifetimes[index] else { continue }
             let slot = Slot(offset: offsets[index], count: activations.entries[index].slot.count)
-            gradients.append(Gradient(key: activations.entries[index].key, slot: slot,
-                                      lifetime: first[index]...last[index]))
-            if first[index] >= 0 { zeroedBefore[stepCount - 1 - first[index]].append(slot) }
+            gradients.append(Gradient(key: activations.entries[index].key, slot: slot, lifetime: lifetime))
+            if lifetime.lowerBound >= 0 { zeroedBefore[stepCount - 1 - lifetime.lowerBound].append(slot) }
         }
         self.gradients = gradients
-        peakLiveCount = (-1...stepCount).map { step in
-            gradients.reduce(0) { $0 + ($1.lifetime.contains(step) ? $1.slot.count : 0) }
-        }.max() ?? 0
-        self.elementCount = elementCount
+        peakLiveCount = packing.peakLiveCount
+        elementCount = packing.elementCount
         self.offsets = offsets
-        isExposed = (0..<entryCount).map { first[$0] == -1 }
+        isExposed = lifetimes.map { $0?.lowerBound == -1 }
         self.zeroedBefore = zeroedBefore
         exposed = gradients.filter { $0.lifetime.lowerBound == -1 }.map(\.slot)
     }

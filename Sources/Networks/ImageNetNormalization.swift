@@ -20,7 +20,7 @@ final class ImageNetNormalization: Layer {
         }
     }
 
-    var gradientMaps: [FeatureMap] { [input, output] }
+    var featureMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         let plane = input.plane

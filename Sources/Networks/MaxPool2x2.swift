@@ -15,7 +15,7 @@ final class MaxPool2x2: Layer {
         }
     }
 
-    var gradientMaps: [FeatureMap] { [input, output] }
+    var featureMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         maxPool2x2Forward(input: pass.value(input), output: pass.value(output), batch: input.batch,

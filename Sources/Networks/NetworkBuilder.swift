@@ -13,6 +13,12 @@ public final class NetworkBuilder {
     /// Activation-layout indices of the maps whose gradients live for the whole step:
     /// inputs, and what `exposeGradient` names.
     public private(set) var exposedGradients: Set<Int> = []
+    /// Activation-layout indices of the maps whose values live for the whole pass in memory
+    /// without gradients: every map with an exposed gradient, and what `exposeActivation` names.
+    public private(set) var exposedActivations: Set<Int> = []
+    /// The layer that registered each activation-layout entry (the next one added after it;
+    /// nil when none was): a saved value lives while that layer runs.
+    private(set) var activationOwners: [Int?] = []
     /// Floats of scratch shared by all layers (each uses it only within one call).
     public private(set) var scratchCount = 0
     /// Doubles synchronized BatchNorm needs for its per-channel sums.
@@ -62,37 +68,57 @@ public final class NetworkBuilder {
         return buffers.register(key, shape: shape)
     }
 
-    /// Registers a feature map (a layer's output; its gradient is planned by lifetime).
+    /// Registers a feature map (a layer's output; its memory and its gradient's are planned by
+    /// lifetime).
     public func featureMap(channels: Int, height: Int, width: Int) -> FeatureMap {
-        let index = activations.entries.count
-        let slot = activations.register("\(key("out"))#\(index)", shape: [batch, channels, height, width])
-        return FeatureMap(slot: slot, index: index, batch: batch, channels: channels, height: height, width: width)
+        registerMap("\(key("out"))", channels: channels, height: height, width: width)
     }
 
-    /// Registers a network's input map under the key `input`; its gradient is exposed (what
-    /// flows back to whatever produced the input).
+    /// Registers a network's input map under the key `input`; its value and gradient are
+    /// exposed (the caller writes the input; its gradient flows back to whatever produced it).
     public func inputMap(channels: Int, height: Int, width: Int) -> FeatureMap {
-        let index = activations.entries.count
-        let slot = activations.register("input#\(index)", shape: [batch, channels, height, width])
-        let map = FeatureMap(slot: slot, index: index, batch: batch, channels: channels, height: height, width: width)
+        let map = registerMap("input", channels: channels, height: height, width: width)
         exposeGradient(map)
         return map
     }
 
-    /// Keeps the gradient of `map` for the whole step, readable and writable from outside the
-    /// network (`NetworkMemory.gradient(_:)`): an output a loss writes before backward, a map
-    /// read after it.
-    public func exposeGradient(_ map: FeatureMap) { exposedGradients.insert(map.index) }
-
-    /// Registers per-step values a layer saves for its backward (batch statistics, a
-    /// normalized weight); they have no gradient.
-    public func saved(_ name: String, count: Int) -> Slot {
-        activations.register("\(key(name))#\(activations.entries.count)", shape: [count])
+    private func registerMap(_ name: String, channels: Int, height: Int, width: Int) -> FeatureMap {
+        let index = activations.entries.count
+        let slot = activations.register("\(name)#\(index)", shape: [batch, channels, height, width])
+        activationOwners.append(nil)
+        return FeatureMap(slot: slot, index: index, batch: batch, channels: channels, height: height, width: width)
     }
 
-    /// Appends `layer` to the forward order and returns it.
+    /// Keeps the gradient of `map` for the whole step, readable and writable from outside the
+    /// network (`NetworkMemory.gradient(_:)`): an output a loss writes before backward, a map
+    /// read after it. Its value is exposed too (a loss reads the value whose gradient it writes).
+    public func exposeGradient(_ map: FeatureMap) {
+        exposedGradients.insert(map.index)
+        exposeActivation(map)
+    }
+
+    /// Keeps the value of `map` for the whole pass in memory without gradients, readable after
+    /// forward (`NetworkMemory.value(_:)`): an output, a map a caller shows. With gradients
+    /// every activation lives the whole step anyway.
+    public func exposeActivation(_ map: FeatureMap) { exposedActivations.insert(map.index) }
+
+    /// Registers per-step values the layer about to be added saves for its backward (batch
+    /// statistics, a normalized weight); they have no gradient.
+    public func saved(_ name: String, count: Int) -> SavedValues {
+        let index = activations.entries.count
+        activations.register("\(key(name))#\(index)", shape: [count])
+        activationOwners.append(nil)
+        return SavedValues(index: index, count: count)
+    }
+
+    /// Appends `layer` to the forward order and returns it; it owns the activations registered
+    /// since the previous `add`.
     @discardableResult
     public func add<L: Layer>(_ layer: L) -> L {
+        for index in activationOwners.indices.reversed() {
+            guard activationOwners[index] == nil else { break }
+            activationOwners[index] = layers.count
+        }
         layers.append(layer)
         parameterStarts.append(parametersAtLastAdd)
         parametersAtLastAdd = parameters.elementCount
@@ -107,13 +133,16 @@ public final class NetworkBuilder {
         statisticsScratchCount = max(statisticsScratchCount, 2 * channels + 1)
     }
 
-    /// Allocates every arena and initializes parameters and buffers from `seed`; without
-    /// `gradients` the memory serves inference only, with them `gradientMemory` says how
-    /// activation gradients are laid out. With `shared`, parameters, their gradients and
-    /// buffers are `shared`'s (and are not initialized again).
+    /// Allocates every arena and initializes parameters and buffers from `seed`; with
+    /// `gradients` `gradientMemory` says how activation gradients are laid out, without them
+    /// the memory serves inference only and `activationMemory` says how activations are laid
+    /// out. With `shared`, parameters, their gradients and buffers are `shared`'s (and are not
+    /// initialized again).
     public func makeMemory(seed: UInt64, gradients: Bool = true, gradientMemory: GradientMemory = .byLifetime,
+                           activationMemory: ActivationMemory = .byLifetime,
                            sharingStateWith shared: NetworkMemory? = nil) -> NetworkMemory {
-        let memory = NetworkMemory(self, gradients: gradients, gradientMemory: gradientMemory, sharing: shared)
+        let memory = NetworkMemory(self, gradients: gradients, gradientMemory: gradientMemory,
+                                   activationMemory: activationMemory, sharing: shared)
         if shared != nil { return memory }
         var random = SeededRandom(seed: seed)
         for entry in state {

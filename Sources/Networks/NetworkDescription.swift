@@ -7,9 +7,11 @@ public struct NetworkDescription: Sendable {
     /// Trainable parameters (PyTorch's `sum(p.numel() for p in net.parameters())`).
     public let parameterCount: Int
     public let bufferCount: Int
-    /// Floats of activations, of their gradients in training (planned by lifetime, see
+    /// Floats of activations in training, of activations in inference (planned by lifetime,
+    /// see `ActivationPlan`), of their gradients in training (planned by lifetime, see
     /// `GradientPlan`), and of scratch.
     public let activationCount: Int
+    public let inferenceActivationCount: Int
     public let gradientCount: Int
     /// The most gradient floats alive at one backward step (`GradientPlan.peakLiveCount`).
     public let peakLiveGradientCount: Int
@@ -23,6 +25,7 @@ public struct NetworkDescription: Sendable {
         parameterCount = builder.parameters.entries.reduce(0) { $0 + $1.slot.count }
         bufferCount = builder.buffers.entries.reduce(0) { $0 + $1.slot.count }
         activationCount = builder.activations.elementCount
+        inferenceActivationCount = ActivationPlan(builder, gradients: false, memory: .byLifetime).elementCount
         let plan = GradientPlan(layers: builder.layers, activations: builder.activations,
                                 exposed: builder.exposedGradients, memory: .byLifetime)
         gradientCount = plan.elementCount

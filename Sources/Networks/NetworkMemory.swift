@@ -1,9 +1,9 @@
 import Tensors
 
 /// Every arena of one built network: parameters with their gradients (one layout, so the
-/// optimizer is one loop and the allreduce one call), buffers, activations, their gradients
-/// (planned by lifetime, see `GradientPlan`), and shared scratch. Allocated once; a step
-/// allocates nothing.
+/// optimizer is one loop and the allreduce one call), buffers, activations (planned by
+/// lifetime without gradients, see `ActivationPlan`), their gradients (planned by lifetime,
+/// see `GradientPlan`), and shared scratch. Allocated once; a step allocates nothing.
 public final class NetworkMemory {
     public let parameterLayout: Layout
     public let bufferLayout: Layout
@@ -14,7 +14,13 @@ public final class NetworkMemory {
     public let parameters: Arena
     public let parameterGradients: Arena
     public let buffers: Arena
-    public let activations: Arena
+    /// Where each activation and saved value lives in `activations`.
+    public let activationPlan: ActivationPlan
+    /// The activations, laid out by `activationPlan`: read and write them through `value(_:)`
+    /// (outside a network) or `Pass.value(_:)` (inside a layer).
+    let activations: Arena
+    /// `activationPlan`'s offsets by activation-layout index, for `Pass`.
+    private let activationOffsets: UnsafeMutablePointer<Int>
     /// Where each activation gradient lives; nil for inference-only memory.
     public let gradientPlan: GradientPlan?
     /// The activation gradients, laid out by `gradientPlan`: read and write them through
@@ -37,7 +43,7 @@ public final class NetworkMemory {
     /// network run several times per step with coexisting activations, as SPARNetHD's
     /// discriminator on real, detached fake and fake images); the layouts must be identical.
     init(_ builder: NetworkBuilder, gradients: Bool, gradientMemory: GradientMemory,
-         sharing shared: NetworkMemory? = nil) {
+         activationMemory: ActivationMemory, sharing shared: NetworkMemory? = nil) {
         parameterLayout = builder.parameters
         bufferLayout = builder.buffers
         activationLayout = builder.activations
@@ -56,25 +62,33 @@ public final class NetworkMemory {
             parameterGradients = gradients ? Arena(builder.parameters) : Arena(count: 0)
             buffers = Arena(builder.buffers)
         }
-        activations = Arena(builder.activations)
+        activationPlan = ActivationPlan(builder, gradients: gradients, memory: activationMemory)
+        activations = Arena(count: activationPlan.elementCount)
+        activationOffsets = Self.offsetTable(activationPlan.offsets)
         let plan = gradients
             ? GradientPlan(layers: builder.layers, activations: builder.activations,
                            exposed: builder.exposedGradients, memory: gradientMemory)
             : nil
         gradientPlan = plan
         activationGradients = Arena(count: plan?.elementCount ?? 0)
-        let entryCount = builder.activations.entries.count
-        gradientOffsets = .allocate(capacity: max(entryCount, 1))
-        gradientOffsets.initialize(repeating: -1, count: max(entryCount, 1))
-        if let plan { gradientOffsets.update(from: plan.offsets, count: entryCount) }
+        gradientOffsets = Self.offsetTable(plan?.offsets ?? Array(repeating: -1, count: activationPlan.offsets.count))
         scratch = Arena(count: builder.scratchCount)
         statisticsScratchCount = max(builder.statisticsScratchCount, 1)
         statisticsScratch = .allocate(capacity: statisticsScratchCount)
         statisticsScratch.initialize(repeating: 0, count: statisticsScratchCount)
     }
 
+    /// `offsets` where a `Pass` reads them without touching an array (no retain in a step).
+    private static func offsetTable(_ offsets: [Int]) -> UnsafeMutablePointer<Int> {
+        let table = UnsafeMutablePointer<Int>.allocate(capacity: max(offsets.count, 1))
+        table.initialize(repeating: -1, count: max(offsets.count, 1))
+        table.update(from: offsets, count: offsets.count)
+        return table
+    }
+
     deinit {
         statisticsScratch.deallocate()
+        activationOffsets.deallocate()
         gradientOffsets.deallocate()
     }
 
@@ -84,21 +98,42 @@ public final class NetworkMemory {
     /// Pointers for one forward or backward pass.
     public func pass(training: Bool) -> Pass {
         Pass(training: training, parameters: parameters.base, parameterGradients: parameterGradients.base,
-             buffers: buffers.base, activations: activations.base,
+             buffers: buffers.base, activations: activations.base, activationOffsets: activationOffsets,
              activationGradients: activationGradients.base, gradientOffsets: gradientOffsets, scratch: scratch.base,
              statisticsScratch: statisticsScratch, replicaStatistics: replicaStatistics)
     }
 
     /// The first activation (in forward order) holding a NaN or an infinity, named by the
     /// layer that produced it (`encoder.1.conv1.out`), or nil: `--debug`'s guard on every layer.
+    /// Without gradients only the exposed activations keep their values after forward.
     public func firstNonfiniteActivation() -> String? {
-        for entry in activationLayout.entries {
-            let values = activations[entry.slot]
-            if values.contains(where: { !$0.isFinite }) {
-                return String(entry.key.prefix { $0 != "#" })
+        for (activation, exposed) in zip(activationPlan.activations, activationPlan.isExposed) where exposed {
+            if activations[activation.slot].contains(where: { !$0.isFinite }) {
+                return String(activation.key.prefix { $0 != "#" })
             }
         }
         return nil
+    }
+
+    /// The value of `map` (N, C, H, W): write a network's input before forward, read an output
+    /// after it. Without gradients `map` must be exposed (`NetworkBuilder.inputMap`,
+    /// `exposeGradient`, `exposeActivation`): other activations share memory and hold nothing
+    /// meaningful outside forward.
+    public func value(_ map: FeatureMap) -> UnsafeMutablePointer<Float> {
+        precondition(activationPlan.isExposed[map.index],
+                     "NetworkMemory.value: \(activationLayout.entries[map.index].key) shares memory with other activations (not exposed)")
+        return activations.base + activationOffsets[map.index]
+    }
+
+    /// `value(map)` as a buffer of `map.count` Floats.
+    public func values(_ map: FeatureMap) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: value(map), count: map.count)
+    }
+
+    /// Copies `values` into `map`'s value (a network's input); the counts must match.
+    public func copy(_ values: some Collection<Float>, into map: FeatureMap) {
+        precondition(values.count == map.count, "NetworkMemory.copy: \(values.count) values into a map of \(map.count)")
+        _ = self.values(map).update(fromContentsOf: values)
     }
 
     /// Zeroes parameter and activation gradients (once per step; backward then accumulates).
@@ -144,6 +179,7 @@ public struct Pass {
     let parameterGradients: UnsafeMutablePointer<Float>
     let buffers: UnsafeMutablePointer<Float>
     let activations: UnsafeMutablePointer<Float>
+    let activationOffsets: UnsafeMutablePointer<Int>
     let activationGradients: UnsafeMutablePointer<Float>
     let gradientOffsets: UnsafeMutablePointer<Int>
     /// Shared scratch, valid only within one kernel call.
@@ -155,13 +191,21 @@ public struct Pass {
     @inline(__always) public func parameter(_ slot: Slot) -> UnsafeMutablePointer<Float> { parameters + slot.offset }
     @inline(__always) public func gradient(_ slot: Slot) -> UnsafeMutablePointer<Float> { parameterGradients + slot.offset }
     @inline(__always) public func buffer(_ slot: Slot) -> UnsafeMutablePointer<Float> { buffers + slot.offset }
-    @inline(__always) public func saved(_ slot: Slot) -> UnsafeMutablePointer<Float> { activations + slot.offset }
-    @inline(__always) public func value(_ map: FeatureMap) -> UnsafeMutablePointer<Float> { activations + map.slot.offset }
+    /// The values `saved` where the network's `ActivationPlan` put them; without gradients
+    /// valid only while the layer that registered them runs.
+    @inline(__always) public func saved(_ saved: SavedValues) -> UnsafeMutablePointer<Float> {
+        activations + activationOffsets[saved.index]
+    }
+    /// The value of `map` where the network's `ActivationPlan` put it; without gradients valid
+    /// from the layer that writes it to the last layer that lists it in its `featureMaps`.
+    @inline(__always) public func value(_ map: FeatureMap) -> UnsafeMutablePointer<Float> {
+        activations + activationOffsets[map.index]
+    }
     /// The gradient of `map`, where the network's `GradientPlan` put it; valid while a layer
-    /// that lists `map` in its `gradientMaps` runs its backward.
+    /// that lists `map` in its `featureMaps` runs its backward.
     @inline(__always) public func gradient(_ map: FeatureMap) -> UnsafeMutablePointer<Float> {
         let offset = gradientOffsets[map.index]
-        precondition(offset >= 0, "Pass.gradient: a map no layer lists in its gradientMaps")
+        precondition(offset >= 0, "Pass.gradient: a map no layer lists in its featureMaps")
         return activationGradients + offset
     }
 }
@@ -171,10 +215,11 @@ public struct Pass {
 public protocol Layer: AnyObject {
     func forward(_ pass: Pass)
     func backward(_ pass: Pass)
-    /// Every feature map whose gradient `backward` reads or accumulates into: its outputs, its
-    /// inputs and any map it keeps inside. The gradient plan gives a map's gradient memory only
-    /// from the first backward that lists it to the last.
-    var gradientMaps: [FeatureMap] { get }
+    /// Every feature map the layer touches: its inputs, its outputs and any map it keeps inside.
+    /// Forward reads or writes their values; backward reads or accumulates into their gradients.
+    /// The plans give a map memory only from the first layer that lists it to the last
+    /// (`ActivationPlan` without gradients, `GradientPlan` for the gradients).
+    var featureMaps: [FeatureMap] { get }
 }
 
 /// Sums small per-channel statistics over every replica of a data-parallel job, in place

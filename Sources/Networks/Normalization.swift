@@ -17,8 +17,8 @@ final class Normalization: Layer {
     private var runningVariance = Slot(offset: 0, count: 0)
     private var batchesTracked = Slot(offset: 0, count: 0)
     /// Batch mean and 1/std per channel (BatchNorm) or per (n, c) (InstanceNorm).
-    private let savedMean: Slot
-    private let savedInverseStd: Slot
+    private let savedMean: SavedValues
+    private let savedInverseStd: SavedValues
 
     /// Registers `<name>.norm.*` under the builder's scope; `kind` must not be `.none`.
     init(_ builder: NetworkBuilder, _ name: String, kind: NormKind, input: FeatureMap,
@@ -52,7 +52,7 @@ final class Normalization: Layer {
         output = builder.scoped(name) { builder.featureMap(channels: c, height: input.height, width: input.width) }
     }
 
-    var gradientMaps: [FeatureMap] { [input, output] }
+    var featureMaps: [FeatureMap] { [input, output] }
 
     func forward(_ pass: Pass) {
         let (n, c, p) = (input.batch, input.channels, input.plane)

@@ -42,18 +42,18 @@ public final class PerceptualLoss {
     /// input (N, 3, H, W)  target (N, 3, H, W), both in [−1, 1].
     @discardableResult
     public func forward(input: UnsafePointer<Float>, target: UnsafePointer<Float>) -> Double {
-        let activations = network.memory.activations
-        let image = activations.pointer(network.input.slot)
+        let memory = network.memory
+        let image = memory.value(network.input)
         image.update(from: target, count: imageCount)
         network.forward()
         for (map, slot) in zip(network.features, targetSlots) {
-            targetFeatures.pointer(slot).update(from: activations.pointer(map.slot), count: map.count)
+            targetFeatures.pointer(slot).update(from: memory.value(map), count: map.count)
         }
         image.update(from: input, count: imageCount)
         network.forward()
         value = 0
         for (s, (map, slot)) in zip(network.features, targetSlots).enumerated() {
-            terms[s] = l1LossForward(input: activations.pointer(map.slot), target: targetFeatures.pointer(slot),
+            terms[s] = l1LossForward(input: memory.value(map), target: targetFeatures.pointer(slot),
                                      count: map.count)
             value += Double(Self.featureWeights[s]) * terms[s]
         }
@@ -67,7 +67,7 @@ public final class PerceptualLoss {
         let memory = network.memory
         memory.zeroActivationGradients()
         for (s, (map, slot)) in zip(network.features, targetSlots).enumerated() {
-            l1LossBackward(input: memory.activations.pointer(map.slot), target: targetFeatures.pointer(slot),
+            l1LossBackward(input: memory.value(map), target: targetFeatures.pointer(slot),
                            count: map.count, weight: weight * Self.featureWeights[s],
                            inputGradient: memory.gradient(map), targetGradient: nil)
         }

@@ -16,17 +16,19 @@ public final class SPARNet: Network {
     /// The super-resolved output (N, 3, output, output).
     public let output: FeatureMap
     /// The sigmoid attention map of each Face Attention Unit that has one, by block key
-    /// (`encoder.1`, `res_layers.0`, …).
+    /// (`encoder.1`, `res_layers.0`, …); exposed, so readable after any forward.
     public let attentionMaps: [(block: String, map: FeatureMap)]
-    /// The output of every top-level block (`encoder.0` … `out_conv`), by key.
+    /// The output of every top-level block (`encoder.0` … `out_conv`), by key; readable
+    /// after a forward only with gradients (inference memory reuses theirs).
     public let blockOutputs: [(block: String, map: FeatureMap)]
 
     /// Builds the network for `batch` images and initializes it as the reference does
     /// (conv weights N(0, 0.02), biases 0, BatchNorm weights N(1, 0.02)) from `seed`.
-    /// `trainable: false` allocates no gradients (inference only). The input's and output's
-    /// gradients are exposed (a loss writes the output's).
+    /// `trainable: false` allocates no gradients (inference only), and activations then
+    /// share memory as `activationMemory` says. The input's and output's gradients are
+    /// exposed (a loss writes the output's), the attention maps' values too.
     public init(_ configuration: SPARNetConfiguration, batch: Int, seed: UInt64 = 0, trainable: Bool = true,
-                gradientMemory: GradientMemory = .byLifetime) throws {
+                gradientMemory: GradientMemory = .byLifetime, activationMemory: ActivationMemory = .byLifetime) throws {
         try configuration.validate()
         self.configuration = configuration
         self.batch = batch
@@ -34,7 +36,8 @@ public final class SPARNet: Network {
         (input, output, attentionMaps, blockOutputs) = Self.build(configuration, in: builder)
         layers = builder.layers
         parameterStarts = builder.parameterStarts
-        memory = builder.makeMemory(seed: seed, gradients: trainable, gradientMemory: gradientMemory)
+        memory = builder.makeMemory(seed: seed, gradients: trainable, gradientMemory: gradientMemory,
+                                    activationMemory: activationMemory)
     }
 
     /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating
@@ -66,6 +69,7 @@ public final class SPARNet: Network {
             blocks.append((builder.key(name), x))
             if let attention = builder.layers[before...].lazy.compactMap({ $0 as? SpatialAttention }).last {
                 maps.append((builder.key(name), attention.map))
+                builder.exposeActivation(attention.map)
             }
         }
         builder.scoped("encoder") {

@@ -102,18 +102,18 @@ public final class SPARNetHDTrainer {
     deinit { totals.deallocate() }
 
     /// This rank's generator input (N, 3, size, size): the degraded faces, upsampled.
-    public var input: UnsafeMutableBufferPointer<Float> { generator.memory.activations[generator.input.slot] }
+    public var input: UnsafeMutableBufferPointer<Float> { generator.memory.values(generator.input) }
 
     public func step() -> HDStepResult {
         let start = DispatchTime.now().uptimeNanoseconds
         let g = generator.memory
-        let sr = g.activations.pointer(generator.output.slot), srGradient = g.gradient(generator.output)
+        let sr = g.value(generator.output), srGradient = g.gradient(generator.output)
         let count = generator.output.count
         let scales = Float(discriminatorOnReal.scales.count)
 
         generator.forward(training: true)
         func discriminate(_ network: MultiScaleDiscriminator, _ images: UnsafePointer<Float>) {
-            network.memory.activations.pointer(network.input.slot).update(from: images, count: count)
+            network.memory.value(network.input).update(from: images, count: count)
             network.forward(training: true)
         }
         discriminate(discriminatorOnReal, target.base)
@@ -135,12 +135,12 @@ public final class SPARNetHDTrainer {
         let fmWeight = Float(weights.featureMatching) / scales, advWeight = Float(weights.adversarial) / scales
         for (fakeScale, realScale) in zip(fake.scales, real.scales) {
             for (fakeFeature, realFeature) in zip(fakeScale.features, realScale.features) {
-                let f = fake.memory.activations.pointer(fakeFeature.slot), r = real.memory.activations.pointer(realFeature.slot)
+                let f = fake.memory.value(fakeFeature), r = real.memory.value(realFeature)
                 featureMatching += l1LossForward(input: f, target: r, count: fakeFeature.count) * Double(fmWeight)
                 l1LossBackward(input: f, target: r, count: fakeFeature.count, weight: fmWeight,
                                inputGradient: fake.memory.gradient(fakeFeature), targetGradient: nil)
             }
-            let scores = fake.memory.activations.pointer(fakeScale.score.slot)
+            let scores = fake.memory.value(fakeScale.score)
             adversarial += generatorHingeLossForward(scores: scores, count: fakeScale.score.count) * Double(advWeight)
             generatorHingeLossBackward(count: fakeScale.score.count, weight: advWeight,
                                        scoresGradient: fake.memory.gradient(fakeScale.score))
@@ -158,8 +158,8 @@ public final class SPARNetHDTrainer {
         var discriminatorLoss = 0.0
         let dWeight = 0.5 / scales
         for (fakeScale, realScale) in zip(discriminatorOnFake.scales, real.scales) {
-            let fakeScores = discriminatorOnFake.memory.activations.pointer(fakeScale.score.slot)
-            let realScores = real.memory.activations.pointer(realScale.score.slot)
+            let fakeScores = discriminatorOnFake.memory.value(fakeScale.score)
+            let realScores = real.memory.value(realScale.score)
             discriminatorLoss += (discriminatorHingeLossForward(scores: fakeScores, count: fakeScale.score.count, target: .fake)
                 + discriminatorHingeLossForward(scores: realScores, count: realScale.score.count, target: .real)) * Double(dWeight)
             discriminatorHingeLossBackward(scores: fakeScores, count: fakeScale.score.count, target: .fake, weight: dWeight,

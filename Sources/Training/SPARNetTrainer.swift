@@ -57,7 +57,7 @@ public final class SPARNetTrainer {
     }
 
     /// This rank's network input (N, 3, input, input): the upsampled low-resolution faces.
-    public var input: UnsafeMutableBufferPointer<Float> { network.memory.activations[network.input.slot] }
+    public var input: UnsafeMutableBufferPointer<Float> { network.memory.values(network.input) }
 
     /// Copies rank 0's parameters and buffers to every rank.
     public func broadcastState() {
@@ -82,7 +82,7 @@ public final class SPARNetTrainer {
             // Per-rank BatchNorm: running statistics follow rank 0, as DDP's broadcast_buffers.
             communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
         }
-        let output = memory.activations.pointer(network.output.slot)
+        let output = memory.value(network.output)
         let outputGradient = memory.gradient(network.output)
         let count = network.output.count
         let weight = 1 / Float(microBatches)

@@ -53,8 +53,8 @@ extension StepRunner {
         func image(_ base: UnsafePointer<Float>, _ map: FeatureMap) -> RGBImage {
             RGBImage(normalizedPlanes: base + index * map.channels * map.plane, width: map.width, height: map.height)
         }
-        return (image(memory.activations.pointer(network.input.slot), network.input),
-                image(memory.activations.pointer(network.output.slot), network.output),
+        return (image(memory.value(network.input), network.input),
+                image(memory.value(network.output), network.output),
                 image(target.base, network.output))
     }
 
@@ -62,7 +62,7 @@ extension StepRunner {
     /// micro-batch, by block key, as heat maps.
     func attentionImages(_ index: Int) -> [(block: String, image: RGBImage)] {
         generator.attentionMaps.map { block, map in
-            (block, RGBImage(heatMapOf: generator.memory.activations.pointer(map.slot) + index * map.channels * map.plane,
+            (block, RGBImage(heatMapOf: generator.memory.value(map) + index * map.channels * map.plane,
                              channels: map.channels, width: map.width, height: map.height))
         }
     }

@@ -64,7 +64,7 @@ func verifyDiscriminator(_ fixture: ReferenceFixture) throws -> ParityReport {
     let network = try MultiScaleDiscriminator(configuration, batch: input.shape[0])
     let memory = network.memory
     try memory.loadState(try fixture.tensors(inGroup: "weights"))
-    memory.activations.copy(input.values, into: network.input.slot)
+    memory.copy(input.values, into: network.input)
     network.forward(training: true)
 
     /// The fixture's tensor at `path` beside ours at `map`, shapes checked.
@@ -73,7 +73,7 @@ func verifyDiscriminator(_ fixture: ReferenceFixture) throws -> ParityReport {
         guard expected.shape == map.shape else {
             throw HDF5Error(file: file, object: "/\(path)", "has shape \(expected.shape), the network's is \(map.shape)")
         }
-        return (path, memory.activations.array(map.slot), expected.values)
+        return (path, Array(memory.values(map)), expected.values)
     }
     /// Checks that a fixture group holds exactly the members `0` … `count − 1`.
     func expectMembers(_ path: String, count: Int) throws {
@@ -104,7 +104,7 @@ func verifyDiscriminator(_ fixture: ReferenceFixture) throws -> ParityReport {
     // loss = Σ_k mean(outputs[k]); its gradient at each score map is 1 / count.
     var loss = 0.0
     for scale in scales {
-        loss += memory.activations[scale.score.slot].reduce(0.0) { $0 + Double($1) } / Double(scale.score.count)
+        loss += memory.values(scale.score).reduce(0.0) { $0 + Double($1) } / Double(scale.score.count)
     }
     report.compare("loss", [Float(loss)], [try fixture.file.dataset("loss").readScalar(Float.self)],
                    relativeToMax: ParityTolerance.forward)

@@ -49,13 +49,13 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
         }
     }
     try expectShape(input, network.input, "/input")
-    func setInput() { memory.activations.copy(input.values, into: network.input.slot) }
+    func setInput() { memory.copy(input.values, into: network.input) }
 
     // Eval: running statistics and stored u, v, as loaded.
     try memory.loadState(weights)
     setInput()
     network.forward(training: false)
-    report.compare("eval/output", memory.activations.array(network.output.slot), try fixture.floats("eval/output"),
+    report.compare("eval/output", Array(memory.values(network.output)), try fixture.floats("eval/output"),
                    relativeToMax: ParityTolerance.forward)
 
     // Eval with the running statistics replaced by the train batch's.
@@ -65,7 +65,7 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
         try memory.loadState(state)
         setInput()
         network.forward(training: false)
-        report.compare("eval_batchstats/output", memory.activations.array(network.output.slot),
+        report.compare("eval_batchstats/output", Array(memory.values(network.output)),
                        try fixture.floats("eval_batchstats/output"), relativeToMax: ParityTolerance.forward)
     }
 
@@ -73,18 +73,18 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
     try memory.loadState(weights)
     setInput()
     network.forward(training: true)
-    let output = memory.activations.array(network.output.slot)
+    let output = Array(memory.values(network.output))
     report.compare("train/output", output, try fixture.floats("train/output"), relativeToMax: ParityTolerance.forward)
     let target = try fixture.tensor("target")
     try expectShape(target, network.output, "/target")
     let loss = target.values.withUnsafeBufferPointer { t in
-        l1LossForward(input: memory.activations.pointer(network.output.slot), target: t.baseAddress!, count: t.count)
+        l1LossForward(input: memory.value(network.output), target: t.baseAddress!, count: t.count)
     }
     report.compare("train/loss_l1", [Float(loss)], [try fixture.file.dataset("train/loss_l1").readScalar(Float.self)],
                    relativeToMax: ParityTolerance.forward)
     memory.zeroGradients()
     target.values.withUnsafeBufferPointer { t in
-        l1LossBackward(input: memory.activations.pointer(network.output.slot), target: t.baseAddress!, count: t.count,
+        l1LossBackward(input: memory.value(network.output), target: t.baseAddress!, count: t.count,
                        weight: 1, inputGradient: memory.gradient(network.output),
                        targetGradient: nil)
     }
@@ -125,7 +125,7 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
                               guard let map = blocks[key] else {
                                   throw HDF5Error(file: file, object: "/train/activations/\(key)", "names no block of the network")
                               }
-                              return (key, memory.activations.array(map.slot), expected[key]!.values)
+                              return (key, Array(memory.values(map)), expected[key]!.values)
                           },
                           relativeToMax: ParityTolerance.forward, globalScale: false)
     }
@@ -137,7 +137,7 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
                               guard let map = maps[key] else {
                                   throw HDF5Error(file: file, object: "/train/att_maps/\(key)", "names no attention map of the network")
                               }
-                              return (key, memory.activations.array(map.slot), expected[key]!.values)
+                              return (key, Array(memory.values(map)), expected[key]!.values)
                           },
                           relativeToMax: ParityTolerance.forward, globalScale: false)
     }

@@ -24,7 +24,7 @@ func verifyPerceptualLoss(_ fixture: ReferenceFixture) throws -> ParityReport {
     let value = input.values.withUnsafeBufferPointer { x in
         target.values.withUnsafeBufferPointer { y in loss.forward(input: x.baseAddress!, target: y.baseAddress!) }
     }
-    report.compare("preprocessed_input", memory.activations.array(network.preprocessed.slot),
+    report.compare("preprocessed_input", Array(memory.values(network.preprocessed)),
                    try fixture.floats("preprocessed_input"), relativeToMax: ParityTolerance.forward)
 
     let count = network.features.count
@@ -36,7 +36,7 @@ func verifyPerceptualLoss(_ fixture: ReferenceFixture) throws -> ParityReport {
         guard try fixture.file.contains(group) else {
             throw HDF5Error(file: file, object: "/\(group)", "is missing (the network has \(count) feature maps)")
         }
-        let features = memory.activations.array(map.slot)
+        let features = Array(memory.values(map))
         let shape = try fixture.file.dataset("\(group)/shape").readConverting(to: Float.self).values
         shapes.append((group, map.shape.dimensions.map(Float.init), shape))
         means.append((group, channelMeans(features, map), try fixture.floats("\(group)/channel_mean")))

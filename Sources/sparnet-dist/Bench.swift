@@ -258,10 +258,12 @@ extension Bench {
     }
 }
 
-/// Uniform values in [−1, 1] across an arena (or one slot of it).
-func fillUniform(_ arena: Arena, _ slot: Slot? = nil) {
+/// Uniform values in [−1, 1] across an arena.
+func fillUniform(_ arena: Arena) { fillUniform(arena.buffer) }
+
+/// Uniform values in [−1, 1] across `values`.
+func fillUniform(_ values: UnsafeMutableBufferPointer<Float>) {
     var random = SystemRandomNumberGenerator()
-    let values = arena[slot ?? Slot(offset: 0, count: arena.count)]
     for i in values.indices { values[i] = Float.random(in: -1...1, using: &random) }
 }
 

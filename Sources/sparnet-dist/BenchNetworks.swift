@@ -105,7 +105,7 @@ extension Bench {
         let fields = ["preset": config == nil ? generatorPreset : "config"]
         if workload == .generatorForward {
             let network = try SPARNet(models.generator, batch: batch, seed: 1, trainable: false)
-            fillUniform(network.memory.activations, network.input.slot)
+            fillUniform(network.memory.values(network.input))
             let flops = network.convolutionFlops
             reportNetwork({ network.forward(training: false) }, flops: flops, images: batch,
                           fields: fields.merging(["parameters": "\(network.memory.parameterCount)"]) { $1 }) { _ in
@@ -121,7 +121,7 @@ extension Bench {
                                          bucketBytes: 25 << 20, communicator: communicator, seed: 1)
         let network = trainer.network
         fillUniform(trainer.target)
-        fillUniform(network.memory.activations, network.input.slot)
+        fillUniform(network.memory.values(network.input))
         var waits: [Double] = []
         waits.reserveCapacity(repeats + 1)   // no allocation inside the timed steps
         let flops = network.convolutionFlops
@@ -141,13 +141,13 @@ extension Bench {
         let memory = network.memory
         let target = Arena(count: network.output.count)
         fillUniform(target)
-        fillUniform(memory.activations, network.input.slot)
-        let output = network.output.slot
+        fillUniform(memory.values(network.input))
+        let output = network.output
         let flops = network.convolutionFlops
         reportNetwork({
             network.forward(training: true)
             memory.zeroGradients()
-            l1LossBackward(input: memory.activations.pointer(output), target: target.base, count: output.count,
+            l1LossBackward(input: memory.value(output), target: target.base, count: output.count,
                            weight: 1, inputGradient: memory.gradient(network.output), targetGradient: nil)
             network.backward()
         }, flops: 3 * flops, images: batch, fields: ["preset": config == nil ? generatorPreset : "config",
@@ -163,7 +163,7 @@ extension Bench {
         let models = try models()
         let network = try MultiScaleDiscriminator(models.discriminator, batch: batch, seed: 1)
         let memory = network.memory
-        fillUniform(memory.activations, network.input.slot)
+        fillUniform(memory.values(network.input))
         let features = network.scales.flatMap(\.features)
         let zeros = Arena(count: features.map(\.count).max() ?? 1)
         let flops = network.convolutionFlops
@@ -174,7 +174,7 @@ extension Bench {
                 generatorHingeLossBackward(count: scale.score.count, weight: 1,
                                            scoresGradient: memory.gradient(scale.score))
                 for feature in scale.features {
-                    l1LossBackward(input: memory.activations.pointer(feature.slot), target: zeros.base, count: feature.count,
+                    l1LossBackward(input: memory.value(feature), target: zeros.base, count: feature.count,
                                    weight: 1, inputGradient: memory.gradient(feature),
                                    targetGradient: nil)
                 }

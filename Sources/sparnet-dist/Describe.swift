@@ -31,7 +31,8 @@ struct Describe: ParsableCommand {
         print("generator \(preset): \(grouped(description.parameterCount)) parameters, "
               + "\(grouped(description.bufferCount)) buffer values")
         let mib = { (floats: Int) in String(format: "%.1f MiB", Double(floats) * 4 / 1_048_576) }
-        print("  batch \(batch): activations \(mib(description.activationCount)), "
+        print("  batch \(batch): activations \(mib(description.activationCount)) "
+              + "(\(mib(description.inferenceActivationCount)) in inference), "
               + "their gradients in training \(mib(description.gradientCount)) "
               + "(at most \(mib(description.peakLiveGradientCount)) alive at once), scratch \(mib(description.scratchCount))")
         if keys { printKeys(description) }

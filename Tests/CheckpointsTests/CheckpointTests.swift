@@ -15,7 +15,7 @@ import TestSupport
         configuration.residualDepth = 0
         let network = try SPARNet(configuration, batch: 2, seed: seed)
         var random = TestRandom(seed: seed)
-        network.memory.activations.copy(random.uniform(network.input.count).floats, into: network.input.slot)
+        network.memory.copy(random.uniform(network.input.count).floats, into: network.input)
         network.forward(training: true)
         network.memory.zeroGradients()
         network.memory.gradient(network.output).update(from: random.uniform(network.output.count).floats,

@@ -75,4 +75,28 @@ import TestSupport
         let none = #expect(throws: DatasetError.self) { try ImageDataset(patterns: [directory + "/c*.h5"]) }
         #expect(none?.description == "no file matches \(directory)/c*.h5")
     }
+
+    @Test func readingOutsideTheDatasetThrowsNamingTheIndexAndShards() throws {
+        let directory = Fixtures.temporaryDirectory("dataset-index")
+        for (name, count) in [("a.h5", 2), ("b.h5", 1)] {
+            let writer = try ImageShardWriter(path: directory + "/" + name, count: count, height: 4, width: 4)
+            for i in 0..<count {
+                try [UInt8](repeating: UInt8(10 * count + i), count: 4 * 4 * 3).withUnsafeBufferPointer {
+                    try writer.write($0, at: i)
+                }
+            }
+            try writer.commit()
+        }
+        let dataset = try ImageDataset(patterns: [directory + "/*.h5"])
+        var pixels = [UInt8](repeating: 0, count: dataset.imageByteCount)
+        try pixels.withUnsafeMutableBufferPointer { try dataset.read(2, into: $0) }
+        #expect(pixels.allSatisfy { $0 == 10 }, "the last image is b.h5's first")
+        for index in [3, -1] {
+            let error = #expect(throws: DatasetError.self) {
+                try pixels.withUnsafeMutableBufferPointer { try dataset.read(index, into: $0) }
+            }
+            #expect(error?.description
+                    == "\(directory)/a.h5, \(directory)/b.h5: no image \(index), the dataset holds 3 (indices 0…2)")
+        }
+    }
 }

@@ -18,12 +18,14 @@ import TestSupport
         return [("tiny", .tiny), ("tiny, spectral norm, InstanceNorm, PReLU, 3D attention", variant)]
     }()
 
-    /// Gradients whose lifetimes overlap, named, when their ranges of the arena overlap too.
-    static func collisions(_ plan: GradientPlan) -> [String] {
+    /// Planned entries (gradients or activations) whose lifetimes overlap, named, when their
+    /// ranges of the arena overlap too.
+    static func collisions(_ entries: [(key: String, slot: Slot, lifetime: ClosedRange<Int>)],
+                           elementCount: Int) -> [String] {
         var found: [String] = []
-        for (i, a) in plan.gradients.enumerated() {
-            #expect(a.slot.end <= plan.elementCount, "\(a.key) ends outside the arena")
-            for b in plan.gradients[(i + 1)...] where a.lifetime.overlaps(b.lifetime) {
+        for (i, a) in entries.enumerated() {
+            #expect(a.slot.end <= elementCount, "\(a.key) ends outside the arena")
+            for b in entries[(i + 1)...] where a.lifetime.overlaps(b.lifetime) {
                 if a.slot.offset < b.slot.end && b.slot.offset < a.slot.end {
                     found.append("\(a.key) \(a.slot) \(a.lifetime) and \(b.key) \(b.slot) \(b.lifetime)")
                 }
@@ -37,19 +39,20 @@ import TestSupport
         var plans: [(String, GradientPlan, activationCount: Int, exposedCount: Int)] = []
         for (name, configuration) in Self.generators {
             let network = try SPARNet(configuration, batch: 2)
-            plans.append((name, network.memory.gradientPlan!, network.memory.activations.count, 2))
+            plans.append((name, network.memory.gradientPlan!, network.memory.activationPlan.elementCount, 2))
         }
         let sparnet = try SPARNet(.sparnet, batch: 1)
-        plans.append(("sparnet", sparnet.memory.gradientPlan!, sparnet.memory.activations.count, 2))
+        plans.append(("sparnet", sparnet.memory.gradientPlan!, sparnet.memory.activationPlan.elementCount, 2))
         let discriminator = try MultiScaleDiscriminator(.tiny, batch: 2)
         let discriminatorExposed = 1 + discriminator.scales.reduce(0) { $0 + 1 + $1.features.count }
-        plans.append(("discriminator tiny", discriminator.memory.gradientPlan!, discriminator.memory.activations.count,
+        plans.append(("discriminator tiny", discriminator.memory.gradientPlan!, discriminator.memory.activationPlan.elementCount,
                       discriminatorExposed))
         let vgg = VGG19(batch: 1, height: 32, width: 32)
-        plans.append(("VGG19 32×32", vgg.memory.gradientPlan!, vgg.memory.activations.count, 1 + vgg.features.count))
+        plans.append(("VGG19 32×32", vgg.memory.gradientPlan!, vgg.memory.activationPlan.elementCount, 1 + vgg.features.count))
 
         for (name, plan, activationCount, exposedCount) in plans {
-            let collisions = Self.collisions(plan)
+            let collisions = Self.collisions(plan.gradients.map { ($0.key, $0.slot, $0.lifetime) },
+                                             elementCount: plan.elementCount)
             #expect(collisions.isEmpty, "\(name): \(collisions.prefix(3))")
             let wholeStep = plan.gradients.filter { $0.lifetime.lowerBound == -1 }
             #expect(wholeStep.count == exposedCount, "\(name): \(wholeStep.map(\.key))")
@@ -58,8 +61,8 @@ import TestSupport
         }
         // The point of the plan: SPARNet's gradients take a small part of its activations' size.
         let sparnetPlan = sparnet.memory.gradientPlan!
-        #expect(sparnetPlan.elementCount * 4 < sparnet.memory.activations.count,
-                "sparnet: \(sparnetPlan.elementCount) gradient floats for \(sparnet.memory.activations.count) activations")
+        #expect(sparnetPlan.elementCount * 4 < sparnet.memory.activationPlan.elementCount,
+                "sparnet: \(sparnetPlan.elementCount) gradient floats for \(sparnet.memory.activationPlan.elementCount) activations")
     }
 
     /// Parameter gradients, input gradient and buffers after one training forward and backward.
@@ -68,7 +71,7 @@ import TestSupport
         let network = try SPARNet(configuration, batch: 2, seed: 3, gradientMemory: gradientMemory)
         var random = TestRandom(seed: 5)
         let memory = network.memory
-        memory.activations.copy(random.uniform(network.input.count).floats, into: network.input.slot)
+        memory.copy(random.uniform(network.input.count).floats, into: network.input)
         network.forward(training: true)
         memory.zeroGradients()
         memory.gradient(network.output).update(from: random.uniform(network.output.count).floats,
@@ -99,7 +102,7 @@ import TestSupport
         let memory = network.memory
         var results: [[Float]] = []
         for _ in 0..<2 {
-            memory.activations.copy(random.uniform(network.input.count).floats, into: network.input.slot)
+            memory.copy(random.uniform(network.input.count).floats, into: network.input)
             network.forward(training: true)
             memory.zeroGradients()
             for scale in network.scales {
