@@ -200,35 +200,62 @@ private struct WinogradForwardBlocks: ParallelWork {
     let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
 
     func run(part: Int, of parts: Int) {
-        let blocksPerImage = g.winogradBlocksPerImage, blocks = g.batch * blocksPerImage
-        let stride = g.winogradRowStride, blockRows = g.winogradBlockRows
-        let c = g.inputChannels, o = g.outputChannels
-        let capacity = g.winogradBlockCapacity
-        let v = scratch + part * g.winogradThreadScratchCount
-        let m = v + 16 * c * capacity
-        let horizontal = m + 16 * o * capacity
-        let row = horizontal + (2 * blockRows + 2) * 4 * stride
-        let inputImage = c * g.storedHeight * g.storedWidth, outputImage = o * g.columnColumns
-        for block in blocks * part / parts ..< blocks * (part + 1) / parts {
-            let n = block / blocksPerImage, firstTileRow = block % blocksPerImage * blockRows
-            let tileRows = min(blockRows, g.winogradTileRows - firstTileRow)
-            for channel in 0..<c {
-                transformInput(g, plane: input + n * inputImage + channel * g.storedHeight * g.storedWidth,
-                               firstTileRow: firstTileRow, tileRows: tileRows, into: v + channel * capacity,
-                               planeStride: c * capacity, horizontal: horizontal, row: row)
-            }
+        let c = g.inputChannels, o = g.outputChannels, capacity = g.winogradBlockCapacity
+        let block = BlockScratch(g, at: scratch + part * g.winogradThreadScratchCount)
+        let blocks = g.batch * g.winogradBlocksPerImage
+        for index in blocks * part / parts ..< blocks * (part + 1) / parts {
+            let tiles = TileBlock(g, index)
+            transformInputs(g, input, tiles, into: block)
             for xi in 0..<16 {
-                serialMatrixMultiply(m: o, n: (tileRows * stride + 15) / 16 * 16, k: c,
+                serialMatrixMultiply(m: o, n: (tiles.rows * g.winogradRowStride + 15) / 16 * 16, k: c,
                                      transformedWeight + xi * o * c,
-                                     v + xi * c * capacity, leadingB: capacity, into: m + xi * o * capacity,
+                                     block.v + xi * c * capacity, leadingB: capacity, into: block.m + xi * o * capacity,
                                      leadingC: capacity)
             }
+            let y = output + tiles.image * o * g.columnColumns
             for channel in 0..<o {
-                transformOutput(g, m + channel * capacity, planeStride: o * capacity, firstTileRow: firstTileRow,
-                                tileRows: tileRows, bias: bias?[channel] ?? 0,
-                                into: output + n * outputImage + channel * g.columnColumns)
+                transformOutput(g, block.m + channel * capacity, planeStride: o * capacity,
+                                firstTileRow: tiles.firstRow, tileRows: tiles.rows, bias: bias?[channel] ?? 0,
+                                into: y + channel * g.columnColumns)
             }
         }
+    }
+}
+
+/// One thread's block scratch (`winogradThreadScratchCount` floats): V (16, C, capacity), M or
+/// ∂M (16, O, capacity), the horizontal transforms of the block's input rows and one padded row.
+private struct BlockScratch {
+    let v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>
+    let horizontal: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>
+
+    init(_ g: Conv2dGeometry, at base: UnsafeMutablePointer<Float>) {
+        v = base
+        m = v + 16 * g.inputChannels * g.winogradBlockCapacity
+        horizontal = m + 16 * g.outputChannels * g.winogradBlockCapacity
+        row = horizontal + (2 * g.winogradBlockRows + 2) * 4 * g.winogradRowStride
+    }
+}
+
+/// Block `index` of the batch: image `image`, tile rows `firstRow ..< firstRow + rows`.
+private struct TileBlock {
+    let image: Int, firstRow: Int, rows: Int
+
+    init(_ g: Conv2dGeometry, _ index: Int) {
+        image = index / g.winogradBlocksPerImage
+        firstRow = index % g.winogradBlocksPerImage * g.winogradBlockRows
+        rows = min(g.winogradBlockRows, g.winogradTileRows - firstRow)
+    }
+}
+
+/// V of every input channel of a block into `block.v`.
+@inline(__always)
+private func transformInputs(_ g: Conv2dGeometry, _ input: UnsafePointer<Float>, _ tiles: TileBlock,
+                             into block: BlockScratch) {
+    let c = g.inputChannels, plane = g.storedHeight * g.storedWidth, capacity = g.winogradBlockCapacity
+    for channel in 0..<c {
+        transformInput(g, plane: input + (tiles.image * c + channel) * plane, firstTileRow: tiles.firstRow,
+                       tileRows: tiles.rows, into: block.v + channel * capacity, planeStride: c * capacity,
+                       horizontal: block.horizontal, row: block.row)
     }
 }
 
@@ -396,34 +423,24 @@ private struct WinogradWeightGradientBlocks: ParallelWork {
     let scratch: UnsafeMutablePointer<Float>
 
     func run(part: Int, of parts: Int) {
-        let blocksPerImage = g.winogradBlocksPerImage, blocks = g.batch * blocksPerImage
-        let stride = g.winogradRowStride, blockRows = g.winogradBlockRows
-        let c = g.inputChannels, o = g.outputChannels
-        let capacity = g.winogradBlockCapacity
+        let c = g.inputChannels, o = g.outputChannels, capacity = g.winogradBlockCapacity
         let sum = scratch + part * (16 * o * c + g.winogradThreadScratchCount)
-        let v = sum + 16 * o * c
-        let dm = v + 16 * c * capacity
-        let horizontal = dm + 16 * o * capacity
-        let row = horizontal + (2 * blockRows + 2) * 4 * stride
-        let inputImage = c * g.storedHeight * g.storedWidth, outputImage = o * g.columnColumns
+        let block = BlockScratch(g, at: sum + 16 * o * c)
         sum.update(repeating: 0, count: 16 * o * c)
-        for block in blocks * part / parts ..< blocks * (part + 1) / parts {
-            let n = block / blocksPerImage, firstTileRow = block % blocksPerImage * blockRows
-            let tileRows = min(blockRows, g.winogradTileRows - firstTileRow)
-            for channel in 0..<c {
-                transformInput(g, plane: input + n * inputImage + channel * g.storedHeight * g.storedWidth,
-                               firstTileRow: firstTileRow, tileRows: tileRows, into: v + channel * capacity,
-                               planeStride: c * capacity, horizontal: horizontal, row: row)
-            }
+        let blocks = g.batch * g.winogradBlocksPerImage
+        for index in blocks * part / parts ..< blocks * (part + 1) / parts {
+            let tiles = TileBlock(g, index)
+            transformInputs(g, input, tiles, into: block)
+            let dy = outputGradient + tiles.image * o * g.columnColumns
             for channel in 0..<o {
-                transformOutputGradient(g, outputGradient + n * outputImage + channel * g.columnColumns,
-                                        firstTileRow: firstTileRow, tileRows: tileRows,
-                                        into: dm + channel * capacity, planeStride: o * capacity)
+                transformOutputGradient(g, dy + channel * g.columnColumns, firstTileRow: tiles.firstRow,
+                                        tileRows: tiles.rows, into: block.m + channel * capacity,
+                                        planeStride: o * capacity)
             }
             for xi in 0..<16 {
-                serialMatrixMultiply(m: o, n: c, k: tileRows * stride, dm + xi * o * capacity, leadingA: capacity,
-                                     v + xi * c * capacity, transposeB: true, leadingB: capacity,
-                                     into: sum + xi * o * c, beta: 1)
+                serialMatrixMultiply(m: o, n: c, k: tiles.rows * g.winogradRowStride, block.m + xi * o * capacity,
+                                     leadingA: capacity, block.v + xi * c * capacity, transposeB: true,
+                                     leadingB: capacity, into: sum + xi * o * c, beta: 1)
             }
         }
     }
