@@ -14,6 +14,14 @@ public final class MPICommunicator: Communicator {
     public let nodeName: String
     private let world: MPI_Comm
     private var finalized = false
+    /// Persistent reductions by buffer: a gradient bucket is reduced from the same memory every
+    /// step, so its request is made once and restarted (no allocation per step).
+    private var persistentReductions: [Bucket: MPI_Request] = [:]
+
+    private struct Bucket: Hashable {
+        let values: UnsafeMutablePointer<Float>
+        let count: Int
+    }
 
     /// Whether this process was started by an MPI launcher (`mpirun`, `srun`), judged from the
     /// environment those launchers set, so `MPI_Init` is never called in a plain process.
@@ -62,9 +70,18 @@ public final class MPICommunicator: Communicator {
     }
 
     public func startAllReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
-        var request: MPI_Request? = nil
-        MPI_Iallreduce(sparnet_mpi_in_place(), values, Int32(count), sparnet_mpi_float(), sparnet_mpi_sum(),
-                       world, &request)
+        let bucket = Bucket(values: values, count: count)
+        var request: MPI_Request? = persistentReductions[bucket]
+        if request == nil {
+            if sparnet_mpi_allreduce_sum_init(values, Int32(count), world, &request) != 0, let request {
+                persistentReductions[bucket] = request
+            } else {
+                MPI_Iallreduce(sparnet_mpi_in_place(), values, Int32(count), sparnet_mpi_float(), sparnet_mpi_sum(),
+                               world, &request)
+                return PendingReduction(handle: request, values: values, count: count, isComplete: false)
+            }
+        }
+        MPI_Start(&request)
         return PendingReduction(handle: request, values: values, count: count, isComplete: false)
     }
 
@@ -120,6 +137,11 @@ public final class MPICommunicator: Communicator {
     public func finalize() {
         guard !finalized else { return }
         finalized = true
+        for stored in persistentReductions.values {
+            var request: MPI_Request? = stored
+            MPI_Request_free(&request)
+        }
+        persistentReductions = [:]
         MPI_Finalize()
     }
 }
