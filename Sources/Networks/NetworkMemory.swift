@@ -38,6 +38,8 @@ public final class NetworkMemory {
 
     /// Whether gradient arenas exist; inference-only memory has none.
     public let hasGradients: Bool
+    /// Whether the network can run (its memory was not built `.stateOnly`).
+    public let canRun: Bool
 
     /// With `shared`, parameters, their gradients and buffers are `shared`'s arenas (one
     /// network run several times per step with coexisting activations, as SPARNetHD's
@@ -49,6 +51,7 @@ public final class NetworkMemory {
         activationLayout = builder.activations
         state = builder.state
         hasGradients = gradients
+        canRun = activationMemory != .stateOnly
         if let shared {
             precondition(shared.state == builder.state && shared.parameterLayout.elementCount == builder.parameters.elementCount
                          && shared.bufferLayout.elementCount == builder.buffers.elementCount,
@@ -63,7 +66,7 @@ public final class NetworkMemory {
             buffers = Arena(builder.buffers)
         }
         activationPlan = ActivationPlan(builder, gradients: gradients, memory: activationMemory)
-        activations = Arena(count: activationPlan.elementCount)
+        activations = Arena(count: canRun ? activationPlan.elementCount : 0)
         activationOffsets = Self.offsetTable(activationPlan.offsets)
         let plan = gradients
             ? GradientPlan(layers: builder.layers, activations: builder.activations,
@@ -72,7 +75,7 @@ public final class NetworkMemory {
         gradientPlan = plan
         activationGradients = Arena(count: plan?.elementCount ?? 0)
         gradientOffsets = Self.offsetTable(plan?.offsets ?? Array(repeating: -1, count: activationPlan.offsets.count))
-        scratch = Arena(count: builder.scratchCount)
+        scratch = Arena(count: canRun ? builder.scratchCount : 0)
         statisticsScratchCount = max(builder.statisticsScratchCount, 1)
         statisticsScratch = .allocate(capacity: statisticsScratchCount)
         statisticsScratch.initialize(repeating: 0, count: statisticsScratchCount)
@@ -97,7 +100,8 @@ public final class NetworkMemory {
 
     /// Pointers for one forward or backward pass.
     public func pass(training: Bool) -> Pass {
-        Pass(training: training, parameters: parameters.base, parameterGradients: parameterGradients.base,
+        precondition(canRun, "NetworkMemory: built .stateOnly (its state alone), it cannot run a pass")
+        return Pass(training: training, parameters: parameters.base, parameterGradients: parameterGradients.base,
              buffers: buffers.base, activations: activations.base, activationOffsets: activationOffsets,
              activationGradients: activationGradients.base, gradientOffsets: gradientOffsets, scratch: scratch.base,
              statisticsScratch: statisticsScratch, replicaStatistics: replicaStatistics)
@@ -107,6 +111,7 @@ public final class NetworkMemory {
     /// layer that produced it (`encoder.1.conv1.out`), or nil: `--debug`'s guard on every layer.
     /// Without gradients only the exposed activations keep their values after forward.
     public func firstNonfiniteActivation() -> String? {
+        guard canRun else { return nil }
         for (activation, exposed) in zip(activationPlan.activations, activationPlan.isExposed) where exposed {
             if activations[activation.slot].contains(where: { !$0.isFinite }) {
                 return String(activation.key.prefix { $0 != "#" })
@@ -120,6 +125,7 @@ public final class NetworkMemory {
     /// `exposeGradient`, `exposeActivation`): other activations share memory and hold nothing
     /// meaningful outside forward.
     public func value(_ map: FeatureMap) -> UnsafeMutablePointer<Float> {
+        precondition(canRun, "NetworkMemory.value: built .stateOnly, it has no activations")
         precondition(activationPlan.isExposed[map.index],
                      "NetworkMemory.value: \(activationLayout.entries[map.index].key) shares memory with other activations (not exposed)")
         return activations.base + activationOffsets[map.index]

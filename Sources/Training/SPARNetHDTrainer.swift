@@ -64,7 +64,9 @@ public final class SPARNetHDTrainer {
                                     message: "\(discriminatorConfiguration.inputHeight)×\(discriminatorConfiguration.inputWidth) differs from the generator's output \(size)×\(size)")
         }
         generator = try SPARNet(generatorConfiguration, batch: batchPerRank, seed: seed)
-        averageGenerator = try SPARNet(generatorConfiguration, batch: batchPerRank, seed: seed, trainable: false)
+        // Saved and exported, never run here: its state alone, no activations or scratch.
+        averageGenerator = try SPARNet(generatorConfiguration, batch: batchPerRank, seed: seed, trainable: false,
+                                       activationMemory: .stateOnly)
         discriminatorOnReal = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank, seed: seed &+ 1)
         discriminatorOnFake = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank,
                                                           sharingStateWith: discriminatorOnReal)
