@@ -85,8 +85,15 @@ extension Conv2dGeometry {
         (16 * outputChannels * inputChannels + winogradThreadScratchCount) * threads
     }
 
-    /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`).
-    public var usesWinogradInputGradient: Bool { usesWinograd && inputGradientGeometry.usesWinograd }
+    /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`):
+    /// when the transposed conv rounds its rows up by at most a quarter. Above that the shifted
+    /// rows win (32² maps: the transposed conv's 34 columns become 24 tiles for 17, and the
+    /// input gradient of a 128-channel conv there took 1.1× the shifted rows' time).
+    public var usesWinogradInputGradient: Bool {
+        let transposed = inputGradientGeometry
+        return usesWinograd && transposed.usesWinograd
+            && 4 * transposed.winogradRowStride <= 5 * transposed.winogradTilesPerRow
+    }
 
     /// Floats of scratch `winogradInputGradient` needs: the rotated weight, the padded input's
     /// gradient and the transposed conv's Winograd scratch.

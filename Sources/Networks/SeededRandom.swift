@@ -1,13 +1,14 @@
 import Foundation
 
-/// SplitMix64 with Box–Muller normals: the deterministic source of initial weights.
-struct SeededRandom: RandomNumberGenerator {
+/// SplitMix64 with Box–Muller normals: the deterministic source of initial weights (and of
+/// the benchmarks' inputs, where the system generator's getrandom calls took most of a short run).
+public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
     private var spareNormal: Float?
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

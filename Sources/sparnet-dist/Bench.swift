@@ -263,7 +263,7 @@ func fillUniform(_ arena: Arena) { fillUniform(arena.buffer) }
 
 /// Uniform values in [−1, 1] across `values`.
 func fillUniform(_ values: UnsafeMutableBufferPointer<Float>) {
-    var random = SystemRandomNumberGenerator()
+    var random = SeededRandom(seed: UInt64(values.count))
     for i in values.indices { values[i] = Float.random(in: -1...1, using: &random) }
 }
 
