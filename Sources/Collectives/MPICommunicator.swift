@@ -71,17 +71,19 @@ public final class MPICommunicator: Communicator {
 
     public func startAllReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
         let bucket = Bucket(values: values, count: count)
-        var request: MPI_Request? = persistentReductions[bucket]
-        if request == nil {
-            if sparnet_mpi_allreduce_sum_init(values, Int32(count), world, &request) != 0, let request {
-                persistentReductions[bucket] = request
-            } else {
-                MPI_Iallreduce(sparnet_mpi_in_place(), values, Int32(count), sparnet_mpi_float(), sparnet_mpi_sum(),
-                               world, &request)
-                return PendingReduction(handle: request, values: values, count: count, isComplete: false)
+        if persistentReductions[bucket] == nil {
+            var made: MPI_Request? = nil
+            if sparnet_mpi_allreduce_sum_init(values, Int32(count), world, &made) != 0, let made {
+                persistentReductions[bucket] = made
             }
         }
-        MPI_Start(&request)
+        var request: MPI_Request? = persistentReductions[bucket]
+        if request != nil {
+            MPI_Start(&request)
+        } else {
+            MPI_Iallreduce(sparnet_mpi_in_place(), values, Int32(count), sparnet_mpi_float(), sparnet_mpi_sum(),
+                           world, &request)
+        }
         return PendingReduction(handle: request, values: values, count: count, isComplete: false)
     }
 

@@ -8,6 +8,12 @@ public enum Padding: Hashable, Sendable {
     /// requires `p < height` and `p < width`.
     case reflect(Int)
 
+    /// Whether the border mirrors the input (`.reflect`).
+    public var reflects: Bool {
+        if case .reflect = self { return true }
+        return false
+    }
+
     /// Pixels added on each side.
     public var amount: Int {
         switch self {
@@ -61,7 +67,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// Whether the kernels take the shifted-rows path (stride 1, kernel larger than 1).
     public let usesShiftedRows: Bool
     /// Whether the forward takes the Winograd F(2×2, 3×3) path (3×3, stride 1; `Winograd.swift`).
-    public private(set) var usesWinograd: Bool
+    public let usesWinograd: Bool
 
     /// Whether geometries made without an explicit `shiftedRows` take the shifted-rows path
     /// where they can; clear it before building a network to run that network on im2col
@@ -117,14 +123,13 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         usesShiftedRows = shiftedRows && stride == 1 && kernelSize > 1
         self.tileFloats = tileFloats
         self.minimumTileColumns = minimumTileColumns
-        usesWinograd = false
         let outputHeight = (height + 2 * p - kernelSize) / stride + 1
         let outputWidth = (width + 2 * p - kernelSize) / stride + 1
         let rowFloats = inputChannels * kernelSize * kernelSize * outputWidth
         let rows = max(1, min(outputHeight, max(tileFloats / rowFloats, (minimumTileColumns + outputWidth - 1) / outputWidth)))
         let tiles = (outputHeight + rows - 1) / rows
         rowsPerTile = (outputHeight + tiles - 1) / tiles
-        usesWinograd = winograd && stride == 1 && kernelSize == 3 && suitsWinograd
+        usesWinograd = winograd && stride == 1 && kernelSize == 3 && Self.suitsWinograd(outputWidth: outputWidth)
     }
 
     public var outputHeight: Int { (height + 2 * padding.amount - kernelSize) / stride + 1 }
@@ -226,6 +231,7 @@ public func conv2dBackward(_ g: Conv2dGeometry,
         forEachRange(g.outputChannels, work: g.outputCount, BiasGradient(g: g, dy: outputGradient, db: biasGradient))
     }
     guard inputGradient != nil || weightGradient != nil else { return }
+    let work = g.batch * g.columnColumns * (g.columnRows + g.outputChannels)
     var (inputGradient, weightGradient) = (inputGradient, weightGradient)
     if g.usesWinograd {
         if let dw = weightGradient {
@@ -244,14 +250,12 @@ public func conv2dBackward(_ g: Conv2dGeometry,
             g: g, input: input, weight: scratch, outputGradient: outputGradient, inputGradient: inputGradient,
             weightGradient: weightGradient, reorderedWeightGradient: scratch + g.weightCount,
             scratch: scratch + 2 * g.weightCount)
-        forEachPart(work: g.batch * g.columnColumns * (g.columnRows + g.outputChannels),
-                    maximumParts: min(g.threads, g.inputChannels), channels)
+        forEachPart(work: work, maximumParts: min(g.threads, g.inputChannels), channels)
         return
     }
     let channels = ConvBackwardChannels(g: g, input: input, weight: weight, outputGradient: outputGradient,
                                         inputGradient: inputGradient, weightGradient: weightGradient, scratch: scratch)
-    forEachPart(work: g.batch * g.columnColumns * (g.columnRows + g.outputChannels),
-                maximumParts: min(g.threads, g.inputChannels), channels)
+    forEachPart(work: work, maximumParts: min(g.threads, g.inputChannels), channels)
 }
 
 /// One thread's tiles of the forward: the tile's columns, then y_tile (O, rows·Wo) written

@@ -39,8 +39,7 @@ func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMut
     let up = g.upsamplesInput ? 1 : 0                  // stored index = upsampled index >> up
     let tileColumns = rows.count * wo
     let kernelRows = shiftedRows ? 1 : k
-    let reflecting: Bool
-    if case .reflect = g.padding { reflecting = true } else { reflecting = false }
+    let reflecting = g.padding.reflects
     for c in channels {
         let plane = image + c * g.storedHeight * storedWidth
         for ki in 0..<kernelRows {
@@ -88,8 +87,7 @@ func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMut
     let up = g.upsamplesInput ? 1 : 0
     let tileColumns = rows.count * wo
     let kernelRows = shiftedRows ? 1 : k
-    let reflecting: Bool
-    if case .reflect = g.padding { reflecting = true } else { reflecting = false }
+    let reflecting = g.padding.reflects
     for c in channels {
         let plane = image + c * g.storedHeight * storedWidth
         for ki in 0..<kernelRows {

@@ -36,11 +36,17 @@ extension Conv2dGeometry {
     /// Tile rows of the output: ⌈Ho / 2⌉.
     public var winogradTileRows: Int { (outputHeight + 1) / 2 }
     /// Floats per tile row in V and M: tiles per row rounded up to 8, the transforms' vector width.
-    public var winogradRowStride: Int { (winogradTilesPerRow + 7) / 8 * 8 }
-    /// Whether a Winograd forward of these sizes computes at most half again as many tiles as
-    /// there are (the rounding of `winogradRowStride`), still ≥ 1.5× fewer multiply-adds than
-    /// the direct conv; narrower maps stay on shifted rows.
-    var suitsWinograd: Bool { 2 * winogradRowStride <= 3 * winogradTilesPerRow }
+    public var winogradRowStride: Int { Self.winogradRowStride(tilesPerRow: winogradTilesPerRow) }
+
+    static func winogradRowStride(tilesPerRow: Int) -> Int { (tilesPerRow + 7) / 8 * 8 }
+
+    /// Whether a Winograd forward of an output this wide computes at most half again as many
+    /// tiles as there are (the rounding of `winogradRowStride`), still ≥ 1.5× fewer
+    /// multiply-adds than the direct conv; narrower maps stay on shifted rows.
+    static func suitsWinograd(outputWidth: Int) -> Bool {
+        let tilesPerRow = (outputWidth + 1) / 2
+        return 2 * winogradRowStride(tilesPerRow: tilesPerRow) <= 3 * tilesPerRow
+    }
     /// Tile rows per block.
     public var winogradBlockRows: Int {
         let perRow = 16 * (inputChannels + outputChannels) * winogradRowStride
@@ -137,8 +143,7 @@ private struct FoldPaddedGradient: RangeWork {
     func run(_ planes: Range<Int>) {
         let p = g.padding.amount, h = g.height, w = g.width
         let paddedWidth = w + 2 * p, up = g.upsamplesInput ? 1 : 0
-        let reflecting: Bool
-        if case .reflect = g.padding { reflecting = true } else { reflecting = false }
+        let reflecting = g.padding.reflects
         for plane in planes {
             let source = padded + plane * (h + 2 * p) * paddedWidth
             let target = inputGradient + plane * g.storedHeight * g.storedWidth
@@ -285,8 +290,7 @@ private func transformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, fi
                             horizontal: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>) {
     let stride = g.winogradRowStride, p = g.padding.amount, h = g.height
     let up = g.upsamplesInput ? 1 : 0
-    let reflecting: Bool
-    if case .reflect = g.padding { reflecting = true } else { reflecting = false }
+    let reflecting = g.padding.reflects
     for r in 0 ..< 2 * tileRows + 2 {
         // Padded row 2·firstTileRow + r is input row iy.
         var iy = 2 * firstTileRow + r - p
@@ -335,10 +339,10 @@ private func transformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, fi
 @inline(__always)
 private func readPaddedRow(_ g: Conv2dGeometry, row: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>,
                            reflecting: Bool) {
-    let p = g.padding.amount, w = g.width, count = 2 * g.winogradRowStride + 2
+    let p = g.padding.amount, w = g.width, count = 2 * g.winogradRowStride + 2, up = g.upsamplesInput ? 1 : 0
     @inline(__always) func value(_ x: Int) -> Float {
-        if x >= 0 && x < w { return row[x >> (g.upsamplesInput ? 1 : 0)] }
-        if reflecting && x >= -p && x < w + p { return row[reflect(x, w) >> (g.upsamplesInput ? 1 : 0)] }
+        if x >= 0 && x < w { return row[x >> up] }
+        if reflecting && x >= -p && x < w + p { return row[reflect(x, w) >> up] }
         return 0
     }
     // count ≥ Wo + 2 = w + 2p: the whole row fits.
@@ -376,18 +380,16 @@ private func transformOutput(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pla
         for t in Swift.stride(from: 0, to: stride, by: 8) {
             // Aᵀ M (2×4 per tile), then (Aᵀ M) A.
             @inline(__always) func at(_ xi: Int) -> SIMD8<Float> { load8(row + xi * planeStride + t) }
-            var s0 = at(0) + at(4) + at(8), d0 = at(4) - at(8) - at(12)
+            let s0 = at(0) + at(4) + at(8), d0 = at(4) - at(8) - at(12)
             let s1 = at(1) + at(5) + at(9), d1 = at(5) - at(9) - at(13)
             let s2 = at(2) + at(6) + at(10), d2 = at(6) - at(10) - at(14)
-            var s3 = at(3) + at(7) + at(11), d3 = at(7) - at(11) - at(15)
-            s0 = s0 + s1 + s2 + bias
-            s3 = s1 - s2 - s3 + bias
-            let b0 = d0 + d1 + d2 + bias, b1 = d1 - d2 - d3 + bias
+            let s3 = at(3) + at(7) + at(11), d3 = at(7) - at(11) - at(15)
+            // Output row 0 of the tiles in `upper`, row 1 in `lower`; even and odd columns interleaved.
             var upper = SIMD16<Float>(), lower = SIMD16<Float>()
-            upper.evenHalf = s0
-            upper.oddHalf = s3
-            lower.evenHalf = b0
-            lower.oddHalf = b1
+            upper.evenHalf = s0 + s1 + s2 + bias
+            upper.oddHalf = s1 - s2 - s3 + bias
+            lower.evenHalf = d0 + d1 + d2 + bias
+            lower.oddHalf = d1 - d2 - d3 + bias
             let x = 2 * t
             if x + 16 <= wo {
                 UnsafeMutableRawPointer(top + x).storeBytes(of: upper, as: SIMD16<Float>.self)
