@@ -23,6 +23,8 @@ final class WorkerPool: @unchecked Sendable {
     private let remaining = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
+    /// The first item of a `runClaimingItems` job no thread has taken yet.
+    private let nextItem = Atomic<Int>(0)
     private var threads: [pthread_t] = []
 
     /// Busy-wait iterations before a worker sleeps, or the caller waits for stragglers: a few
@@ -85,6 +87,34 @@ final class WorkerPool: @unchecked Sendable {
         job.invoke = Job.idle
         release()
     }
+
+    /// Runs `work.run(item:part:)` for every item in 0..<items on the first `parts` threads,
+    /// each thread taking the next item not yet taken until none is left: a thread that starts
+    /// late or runs slow takes fewer items instead of keeping the others waiting. `part` is the
+    /// running thread's index (for its scratch). When the pool is busy (a nested call) the items
+    /// run in order on the calling thread as part 0.
+    @inline(__always)
+    func runClaimingItems<Work: ItemWork>(_ items: Int, parts: Int, _ work: Work) {
+        guard acquire() else {
+            for item in 0..<items { work.run(item: item, part: 0) }
+            return
+        }
+        nextItem.store(0, ordering: .relaxed)
+        let claiming = ClaimedItems(work: work, items: items, parts: parts, pool: self)
+        withUnsafePointer(to: claiming) { pointer in
+            job.context = UnsafeRawPointer(pointer)
+            job.invoke = { context, part, _ in
+                context.assumingMemoryBound(to: ClaimedItems<Work>.self).pointee.run(part: part)
+            }
+            startAndFinish()
+        }
+        job.invoke = Job.idle
+        release()
+    }
+
+    /// The next item of the running `runClaimingItems` job.
+    @inline(__always)
+    fileprivate func claimItem() -> Int { nextItem.wrappingAdd(1, ordering: .relaxed).oldValue }
 
     /// Takes the pool for one job; false when it is busy or has no workers.
     @inline(never)
@@ -171,6 +201,12 @@ protocol ParallelWork {
     func run(part: Int, of parts: Int)
 }
 
+/// Work over independent items taken one at a time by whichever thread is free
+/// (`forEachItem`); `part` is the thread's index, for its own scratch.
+protocol ItemWork {
+    func run(item: Int, part: Int)
+}
+
 /// Work over the items `0..<count`, split into one contiguous range per thread.
 protocol RangeWork {
     func run(_ range: Range<Int>)
@@ -211,6 +247,36 @@ func forEachPart<Work: ParallelWork>(work amount: Int, maximumParts: Int, _ work
 func partCount(work amount: Int, maximumParts: Int) -> Int {
     let parts = min(workers.count, maximumParts)
     return parts <= 1 || amount < parallelWorkThreshold ? 1 : parts
+}
+
+/// Runs `work` over the items `0..<count` on at most `maximumParts` threads, each taking the
+/// next item not yet taken (`WorkerPool.runClaimingItems`), or in order on the calling thread
+/// below `parallelWorkThreshold` floats of `work`. An item's result must not depend on the
+/// thread that runs it: which thread takes which item varies from run to run.
+@inline(__always)
+func forEachItem<Work: ItemWork>(_ count: Int, work amount: Int, maximumParts: Int, _ work: Work) {
+    let parts = partCount(work: amount, maximumParts: min(maximumParts, count))
+    if parts == 1 {
+        for item in 0..<count { work.run(item: item, part: 0) }
+    } else {
+        workers.runClaimingItems(count, parts: parts, work)
+    }
+}
+
+private struct ClaimedItems<Work: ItemWork> {
+    let work: Work
+    let items: Int, parts: Int
+    unowned(unsafe) let pool: WorkerPool
+
+    @inline(__always)
+    func run(part: Int) {
+        guard part < parts else { return }
+        while true {
+            let item = pool.claimItem()
+            if item >= items { return }
+            work.run(item: item, part: part)
+        }
+    }
 }
 
 private struct LimitedParts<Work: ParallelWork>: ParallelWork {

@@ -101,11 +101,11 @@ extension Conv2dGeometry {
             && 4 * transposed.winogradRowStride <= 5 * transposed.winogradTilesPerRow
     }
 
-    /// Floats of scratch `winogradInputGradient` needs: the rotated weight, the padded input's
-    /// gradient and the transposed conv's Winograd scratch.
+    /// Floats of scratch `winogradInputGradient` needs: the padded input's gradient and the
+    /// transposed conv's Winograd scratch.
     var winogradInputGradientScratchCount: Int {
         let transposed = inputGradientGeometry
-        return weightCount + transposed.outputCount + transposed.winogradScratchCount
+        return transposed.outputCount + transposed.winogradScratchCount
     }
 }
 
@@ -120,17 +120,10 @@ extension Conv2dGeometry {
 func winogradInputGradient(_ g: Conv2dGeometry, weight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                            inputGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
     let transposed = g.inputGradientGeometry
-    let rotated = scratch, padded = scratch + g.weightCount
-    let c = g.inputChannels, o = g.outputChannels
-    for oc in 0..<o {
-        for ic in 0..<c {
-            let source = weight + (oc * c + ic) * 9, target = rotated + (ic * o + oc) * 9
-            for tap in 0..<9 { target[tap] = source[8 - tap] }
-        }
-    }
-    winogradForward(transposed, input: outputGradient, weight: rotated, bias: nil, output: padded,
-                    scratch: padded + transposed.outputCount)
-    forEachRange(g.batch * c, work: transposed.outputCount,
+    let padded = scratch
+    winogradForward(transposed, input: outputGradient, weight: weight, rotatingTransposed: true, bias: nil,
+                    output: padded, scratch: padded + transposed.outputCount)
+    forEachRange(g.batch * g.inputChannels, work: transposed.outputCount,
                  FoldPaddedGradient(g: g, padded: padded, inputGradient: inputGradient))
 }
 
@@ -170,66 +163,87 @@ private struct FoldPaddedGradient: RangeWork {
 
 /// The Winograd forward of a 3×3 stride-1 convolution (`g.usesWinograd`); overwrites `output`.
 ///
-/// input (N, C, H, W), or (N, C, H/2, W/2) with `upsamplesInput`  weight (O, C, 3, 3)
-/// bias (O) or nil  output (N, O, Ho, Wo)  scratch: `g.winogradScratchCount` floats.
+/// input (N, C, H, W), or (N, C, H/2, W/2) with `upsamplesInput`  weight (O, C, 3, 3), or
+/// (C, O, 3, 3) read rotated with `rotatingTransposed` (`transformWeight`)  bias (O) or nil
+/// output (N, O, Ho, Wo)  scratch: `g.winogradScratchCount` floats.
 func winogradForward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                     bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-                     scratch: UnsafeMutablePointer<Float>) {
-    transformWeight(g, weight, into: scratch)
+                     rotatingTransposed: Bool = false, bias: UnsafePointer<Float>?,
+                     output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    transformWeight(g, weight, rotatingTransposed: rotatingTransposed, into: scratch)
     let blocks = WinogradForwardBlocks(g: g, input: input, transformedWeight: scratch, bias: bias, output: output,
                                        scratch: scratch + 16 * g.outputChannels * g.inputChannels)
-    forEachPart(work: g.batch * g.columnColumns * (g.inputChannels + g.outputChannels), maximumParts: g.threads, blocks)
+    forEachItem(g.batch * g.winogradBlocksPerImage, work: g.batch * g.columnColumns * (g.inputChannels + g.outputChannels),
+                maximumParts: g.threads, blocks)
 }
 
-/// U_ξ[o][c] = (G w[o][c] Gᵀ)[ξ] for ξ = 4a + b: weight (O, C, 3, 3) → U (16, O, C); overwrites `u`.
-private func transformWeight(_ g: Conv2dGeometry, _ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
+/// U_ξ[o][c] = (G w[o][c] Gᵀ)[ξ] for ξ = 4a + b: weight (O, C, 3, 3) → U (16, O, C), split over
+/// the threads by output channel; overwrites `u`. With `rotatingTransposed` the weight is read
+/// as the transposed conv's (`inputGradientGeometry`): w[o][c] = stored[c][o] rotated by 180°,
+/// the stored weight being (C, O, 3, 3) in `g`'s terms.
+private func transformWeight(_ g: Conv2dGeometry, _ weight: UnsafePointer<Float>, rotatingTransposed: Bool = false,
+                             into u: UnsafeMutablePointer<Float>) {
     let pairs = g.outputChannels * g.inputChannels
-    for pair in 0..<pairs {
-        let w = weight + pair * 9
-        // Column j of t = G w (4×3), then U = t Gᵀ: column b of U from t's columns.
-        @inline(__always) func column(_ j: Int) -> SIMD4<Float> {
-            let w0 = w[j], w1 = w[3 + j], w2 = w[6 + j]
-            return SIMD4(w0, 0.5 * (w0 + w1 + w2), 0.5 * (w0 - w1 + w2), w2)
-        }
-        let t0 = column(0), t1 = column(1), t2 = column(2)
-        let u0 = t0, u1 = 0.5 * (t0 + t1 + t2), u2 = 0.5 * (t0 - t1 + t2), u3 = t2
-        for a in 0..<4 {
-            let base = u + (4 * a) * pairs + pair
-            base[0] = u0[a]
-            base[pairs] = u1[a]
-            base[2 * pairs] = u2[a]
-            base[3 * pairs] = u3[a]
+    forEachRange(g.outputChannels, work: 16 * pairs,
+                 WeightTransform(g: g, weight: weight, rotatingTransposed: rotatingTransposed, u: u))
+}
+
+private struct WeightTransform: RangeWork {
+    let g: Conv2dGeometry
+    let weight: UnsafePointer<Float>, rotatingTransposed: Bool
+    let u: UnsafeMutablePointer<Float>
+
+    func run(_ outputChannels: Range<Int>) {
+        let o = g.outputChannels, c = g.inputChannels, pairs = o * c
+        for oc in outputChannels {
+            for ic in 0..<c {
+                let pair = oc * c + ic
+                // Tap (i, j) of w[oc][ic] at w + i·row + j·column.
+                let (w, row, column) = rotatingTransposed
+                    ? (weight + (ic * o + oc) * 9 + 8, -3, -1) : (weight + pair * 9, 3, 1)
+                // Column j of t = G w (4×3), then U = t Gᵀ: column b of U from t's columns.
+                @inline(__always) func tColumn(_ j: Int) -> SIMD4<Float> {
+                    let w0 = w[j * column], w1 = w[row + j * column], w2 = w[2 * row + j * column]
+                    return SIMD4(w0, 0.5 * (w0 + w1 + w2), 0.5 * (w0 - w1 + w2), w2)
+                }
+                let t0 = tColumn(0), t1 = tColumn(1), t2 = tColumn(2)
+                let u0 = t0, u1 = 0.5 * (t0 + t1 + t2), u2 = 0.5 * (t0 - t1 + t2), u3 = t2
+                for a in 0..<4 {
+                    let base = u + (4 * a) * pairs + pair
+                    base[0] = u0[a]
+                    base[pairs] = u1[a]
+                    base[2 * pairs] = u2[a]
+                    base[3 * pairs] = u3[a]
+                }
+            }
         }
     }
 }
 
-/// One thread's blocks of the Winograd forward: V of the block's tiles from the input, the 16
-/// products M_ξ = U_ξ · V_ξ, and the outputs from M.
-private struct WinogradForwardBlocks: ParallelWork {
+/// The blocks of the Winograd forward, taken by whichever thread is free: V of the block's tiles
+/// from the input, the 16 products M_ξ = U_ξ · V_ξ, and the block's output rows from M (the
+/// same arithmetic on any thread).
+private struct WinogradForwardBlocks: ItemWork {
     let g: Conv2dGeometry
     /// U (16, O, C).
     let input: UnsafePointer<Float>, transformedWeight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
     let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
 
-    func run(part: Int, of parts: Int) {
+    func run(item index: Int, part: Int) {
         let c = g.inputChannels, o = g.outputChannels, capacity = g.winogradBlockCapacity
         let block = BlockScratch(g, at: scratch + part * g.winogradThreadScratchCount)
-        let blocks = g.batch * g.winogradBlocksPerImage
-        for index in blocks * part / parts ..< blocks * (part + 1) / parts {
-            let tiles = TileBlock(g, index)
-            transformInputs(g, input, tiles, into: block)
-            for xi in 0..<16 {
-                serialMatrixMultiply(m: o, n: (tiles.rows * g.winogradRowStride + 15) / 16 * 16, k: c,
-                                     transformedWeight + xi * o * c,
-                                     block.v + xi * c * capacity, leadingB: capacity, into: block.m + xi * o * capacity,
-                                     leadingC: capacity)
-            }
-            let y = output + tiles.image * o * g.columnColumns
-            for channel in 0..<o {
-                transformOutput(g, block.m + channel * capacity, planeStride: o * capacity,
-                                firstTileRow: tiles.firstRow, tileRows: tiles.rows, bias: bias?[channel] ?? 0,
-                                into: y + channel * g.columnColumns)
-            }
+        let tiles = TileBlock(g, index)
+        transformInputs(g, input, tiles, into: block)
+        for xi in 0..<16 {
+            serialMatrixMultiply(m: o, n: (tiles.rows * g.winogradRowStride + 15) / 16 * 16, k: c,
+                                 transformedWeight + xi * o * c,
+                                 block.v + xi * c * capacity, leadingB: capacity, into: block.m + xi * o * capacity,
+                                 leadingC: capacity)
+        }
+        let y = output + tiles.image * o * g.columnColumns
+        for channel in 0..<o {
+            transformOutput(g, block.m + channel * capacity, planeStride: o * capacity,
+                            firstTileRow: tiles.firstRow, tileRows: tiles.rows, bias: bias?[channel] ?? 0,
+                            into: y + channel * g.columnColumns)
         }
     }
 }
