@@ -29,7 +29,7 @@ let package = Package(
 
         .target(name: "Tensors"),
         .target(name: "Kernels", dependencies: ["Tensors", "CBLAS"]),
-        .target(name: "Optimizers", dependencies: ["Tensors"]),
+        .target(name: "Optimizers", dependencies: ["Tensors", "Kernels"]),
         .target(name: "Networks", dependencies: ["Tensors", "Kernels"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Collectives", dependencies: ["CMPI"]),

@@ -32,7 +32,8 @@ public enum Padding: Hashable, Sendable {
 ///
 /// The kernels work in tiles of `rowsPerTile` output rows of one image: the im2col matrix of a
 /// tile (C·K·K × rowsPerTile·Wo) stays in cache between im2col and sgemm, and the scratch is a
-/// few tiles however large the image. Forward gives each thread whole tiles; backward gives
+/// few tiles however large the image. Forward threads take whole tiles as they come free (a
+/// tile's arithmetic is the same on any thread); backward gives
 /// each thread a range of input channels (its columns of the weight gradient, its rows of the
 /// column gradient, its planes of the input gradient). No two threads write the same memory,
 /// so results are the same from run to run on a given number of threads. (Across thread
@@ -200,7 +201,7 @@ public func conv2dForward(_ g: Conv2dGeometry,
         (weight, scratch) = (UnsafePointer(scratch), scratch + 2 * g.weightCount)
     }
     let tiles = ConvForwardTiles(g: g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
-    forEachPart(work: work, maximumParts: g.threads, tiles)
+    forEachItem(g.batch * g.tilesPerImage, work: work, maximumParts: g.threads, tiles)
 }
 
 /// Convolution backward; accumulates (`+=`) into every gradient that is not nil.
@@ -258,44 +259,42 @@ public func conv2dBackward(_ g: Conv2dGeometry,
     forEachPart(work: work, maximumParts: min(g.threads, g.inputChannels), channels)
 }
 
-/// One thread's tiles of the forward: the tile's columns, then y_tile (O, rows·Wo) written
-/// straight into the output rows, as weight (O, CKK) · columns (CKK, rows·Wo) from im2col, or
-/// with shifted rows as Σ_ki weight_ki (O, C·K) · S (C·K, rows·Wo) at column offset ki·Wo.
-private struct ConvForwardTiles: ParallelWork {
+/// The tiles of the forward, taken by whichever thread is free: the tile's columns, then
+/// y_tile (O, rows·Wo) written straight into the output rows, as weight (O, CKK) · columns
+/// (CKK, rows·Wo) from im2col, or with shifted rows as Σ_ki weight_ki (O, C·K) · S (C·K, rows·Wo)
+/// at column offset ki·Wo.
+private struct ConvForwardTiles: ItemWork {
     let g: Conv2dGeometry
     /// (O, C, K, K) as stored, or reordered (K, O, C·K) when `g.usesShiftedRows`.
     let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
     let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
 
-    func run(part: Int, of parts: Int) {
-        let tilesPerImage = g.tilesPerImage, tiles = g.batch * tilesPerImage
+    func run(item tile: Int, part: Int) {
         let plane = g.columnColumns, inputImage = g.inputChannels * g.storedHeight * g.storedWidth
         let k = g.kernelSize, ck = g.inputChannels * k, wo = g.outputWidth
         let columns = scratch + part * g.tileScratchCount
-        for tile in tiles * part / parts ..< tiles * (part + 1) / parts {
-            let n = tile / tilesPerImage, firstRow = tile % tilesPerImage * g.rowsPerTile
-            let rows = firstRow ..< min(firstRow + g.rowsPerTile, g.outputHeight)
-            let tileColumns = rows.count * wo, offset = firstRow * wo
-            let x = input + n * inputImage
-            let y = output + n * g.outputChannels * plane + offset
-            if g.isPointwise {
-                serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
-                                     x + offset, leadingB: plane, into: y, leadingC: plane)
-            } else if g.usesShiftedRows {
-                im2col(g, image: x, columns: columns, channels: 0..<g.inputChannels,
-                       rows: rows.lowerBound ..< rows.upperBound + k - 1, shiftedRows: true)
-                for ki in 0..<k {
-                    serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: ck, weight + ki * g.outputChannels * ck,
-                                         columns + ki * wo, leadingB: (rows.count + k - 1) * wo, into: y,
-                                         leadingC: plane, beta: ki == 0 ? 0 : 1)
-                }
-            } else {
-                im2col(g, image: x, columns: columns, channels: 0..<g.inputChannels, rows: rows)
-                serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
-                                     columns, into: y, leadingC: plane)
+        let n = tile / g.tilesPerImage, firstRow = tile % g.tilesPerImage * g.rowsPerTile
+        let rows = firstRow ..< min(firstRow + g.rowsPerTile, g.outputHeight)
+        let tileColumns = rows.count * wo, offset = firstRow * wo
+        let x = input + n * inputImage
+        let y = output + n * g.outputChannels * plane + offset
+        if g.isPointwise {
+            serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
+                                 x + offset, leadingB: plane, into: y, leadingC: plane)
+        } else if g.usesShiftedRows {
+            im2col(g, image: x, columns: columns, channels: 0..<g.inputChannels,
+                   rows: rows.lowerBound ..< rows.upperBound + k - 1, shiftedRows: true)
+            for ki in 0..<k {
+                serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: ck, weight + ki * g.outputChannels * ck,
+                                     columns + ki * wo, leadingB: (rows.count + k - 1) * wo, into: y,
+                                     leadingC: plane, beta: ki == 0 ? 0 : 1)
             }
-            if let bias { addBias(bias, to: y, channels: g.outputChannels, plane: plane, columns: tileColumns) }
+        } else {
+            im2col(g, image: x, columns: columns, channels: 0..<g.inputChannels, rows: rows)
+            serialMatrixMultiply(m: g.outputChannels, n: tileColumns, k: g.columnRows, weight,
+                                 columns, into: y, leadingC: plane)
         }
+        if let bias { addBias(bias, to: y, channels: g.outputChannels, plane: plane, columns: tileColumns) }
     }
 }
 

@@ -8,7 +8,14 @@
 public func addForward(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                        output: UnsafeMutablePointer<Float>, count: Int) {
     precondition(count >= 0, "add: negative count \(count)")
-    for i in 0..<count { output[i] = a[i] + b[i] }
+    forEachRange(count, work: count, ElementwiseSum(a: a, b: b, output: output))
+}
+
+private struct ElementwiseSum: RangeWork {
+    let a: UnsafePointer<Float>, b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    func run(_ range: Range<Int>) {
+        for i in range { output[i] = a[i] + b[i] }
+    }
 }
 
 /// Backward of `addForward`; accumulates (`+=`) the output gradient into each input gradient
@@ -30,7 +37,14 @@ public func addBackward(outputGradient: UnsafePointer<Float>,
 /// source (count)  target (count)
 public func accumulate(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
     precondition(count >= 0, "accumulate: negative count \(count)")
-    for i in 0..<count { target[i] += source[i] }
+    forEachRange(count, work: count, Accumulation(source: source, target: target))
+}
+
+private struct Accumulation: RangeWork {
+    let source: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>
+    func run(_ range: Range<Int>) {
+        for i in range { target[i] += source[i] }
+    }
 }
 
 /// The sizes of a Face Attention Unit multiply `features * attention`, where the attention map
@@ -81,14 +95,21 @@ public struct AttentionGeometry: Hashable, Sendable, CustomStringConvertible {
 public func attentionMultiplyForward(_ g: AttentionGeometry,
                                      features: UnsafePointer<Float>, attention: UnsafePointer<Float>,
                                      output: UnsafeMutablePointer<Float>) {
-    let plane = g.height * g.width
-    let mapChannelStride = g.attentionChannels == 1 ? 0 : plane
-    for n in 0..<g.batch {
-        let x = features + n * g.channels * plane
-        let y = output + n * g.channels * plane
-        let m = attention + n * g.attentionChannels * plane
-        for c in 0..<g.channels {
-            let xc = x + c * plane, yc = y + c * plane, mc = m + c * mapChannelStride
+    forEachRange(g.batch * g.channels, work: 3 * g.batch * g.channels * g.height * g.width,
+                 AttentionMultiplyPlanes(g: g, features: features, attention: attention, output: output))
+}
+
+/// The forward of a range of (image, channel) planes.
+private struct AttentionMultiplyPlanes: RangeWork {
+    let g: AttentionGeometry
+    let features: UnsafePointer<Float>, attention: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+
+    func run(_ planes: Range<Int>) {
+        let plane = g.height * g.width
+        for index in planes {
+            let (n, c) = index.quotientAndRemainder(dividingBy: g.channels)
+            let xc = features + index * plane, yc = output + index * plane
+            let mc = attention + (n * g.attentionChannels + (g.attentionChannels == 1 ? 0 : c)) * plane
             for i in 0..<plane { yc[i] = xc[i] * mc[i] }
         }
     }
@@ -105,29 +126,44 @@ public func attentionMultiplyBackward(_ g: AttentionGeometry,
                                       outputGradient: UnsafePointer<Float>,
                                       featuresGradient: UnsafeMutablePointer<Float>?,
                                       attentionGradient: UnsafeMutablePointer<Float>?) {
-    let plane = g.height * g.width
-    let mapChannelStride = g.attentionChannels == 1 ? 0 : plane
-    for n in 0..<g.batch {
-        let image = n * g.channels * plane, map = n * g.attentionChannels * plane
-        for c in 0..<g.channels {
-            let x = features + image + c * plane, dy = outputGradient + image + c * plane
-            let m = attention + map + c * mapChannelStride
-            // With Cm = 1 every channel adds into the same dm plane: the broadcast's sum over C.
-            switch (featuresGradient, attentionGradient) {
-            case let (dx?, dm?):
-                let dxc = dx + image + c * plane, dmc = dm + map + c * mapChannelStride
-                for i in 0..<plane {
-                    dxc[i] += dy[i] * m[i]
-                    dmc[i] += dy[i] * x[i]
+    guard featuresGradient != nil || attentionGradient != nil else { return }
+    // By image: a one-channel map's gradient sums over the channels of its own image only.
+    forEachRange(g.batch, work: 4 * g.batch * g.channels * g.height * g.width,
+                 AttentionMultiplyBackwardImages(g: g, features: features, attention: attention,
+                                                 outputGradient: outputGradient, featuresGradient: featuresGradient,
+                                                 attentionGradient: attentionGradient))
+}
+
+private struct AttentionMultiplyBackwardImages: RangeWork {
+    let g: AttentionGeometry
+    let features: UnsafePointer<Float>, attention: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let featuresGradient: UnsafeMutablePointer<Float>?, attentionGradient: UnsafeMutablePointer<Float>?
+
+    func run(_ images: Range<Int>) {
+        let plane = g.height * g.width
+        let mapChannelStride = g.attentionChannels == 1 ? 0 : plane
+        for n in images {
+            let image = n * g.channels * plane, map = n * g.attentionChannels * plane
+            for c in 0..<g.channels {
+                let x = features + image + c * plane, dy = outputGradient + image + c * plane
+                let m = attention + map + c * mapChannelStride
+                // With Cm = 1 every channel adds into the same dm plane: the broadcast's sum over C.
+                switch (featuresGradient, attentionGradient) {
+                case let (dx?, dm?):
+                    let dxc = dx + image + c * plane, dmc = dm + map + c * mapChannelStride
+                    for i in 0..<plane {
+                        dxc[i] += dy[i] * m[i]
+                        dmc[i] += dy[i] * x[i]
+                    }
+                case let (dx?, nil):
+                    let dxc = dx + image + c * plane
+                    for i in 0..<plane { dxc[i] += dy[i] * m[i] }
+                case let (nil, dm?):
+                    let dmc = dm + map + c * mapChannelStride
+                    for i in 0..<plane { dmc[i] += dy[i] * x[i] }
+                case (nil, nil):
+                    return
                 }
-            case let (dx?, nil):
-                let dxc = dx + image + c * plane
-                for i in 0..<plane { dxc[i] += dy[i] * m[i] }
-            case let (nil, dm?):
-                let dmc = dm + map + c * mapChannelStride
-                for i in 0..<plane { dmc[i] += dy[i] * x[i] }
-            case (nil, nil):
-                return
             }
         }
     }

@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 
 /// Every arena of one built network: parameters with their gradients (one layout, so the
@@ -151,7 +152,7 @@ public final class NetworkMemory {
     /// Zeroes the parameter gradients (shared with every network sharing this state).
     public func zeroParameterGradients() {
         precondition(hasGradients, "NetworkMemory.zeroParameterGradients: inference-only memory")
-        parameterGradients.zero()
+        zeroFill(parameterGradients.base, count: parameterGradients.count)
     }
 
     /// Zeroes this network's exposed activation gradients (the others are zeroed during

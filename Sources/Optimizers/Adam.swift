@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Tensors
 
 /// Adam over one flat parameter arena, with PyTorch's semantics (`torch.optim.Adam`, no
@@ -43,16 +44,9 @@ public final class Adam {
         let biasCorrection2Root = (1 - pow(Double(beta2), t)).squareRoot()
         let stepSize = Float(Double(learningRate) / biasCorrection1)
         let inverseCorrection2Root = Float(1 / biasCorrection2Root)
-        let (b1, b2, eps) = (beta1, beta2, epsilon)
-        let m = firstMoment.base, v = secondMoment.base
-        for i in 0..<firstMoment.count {
-            let g = gradients[i]
-            let mi = b1 * m[i] + (1 - b1) * g
-            let vi = b2 * v[i] + (1 - b2) * g * g
-            m[i] = mi
-            v[i] = vi
-            parameters[i] -= stepSize * mi / (vi.squareRoot() * inverseCorrection2Root + eps)
-        }
+        adamUpdate(parameters: parameters, gradients: gradients, firstMoment: firstMoment.base,
+                   secondMoment: secondMoment.base, count: firstMoment.count, beta1: beta1, beta2: beta2,
+                   epsilon: epsilon, stepSize: stepSize, inverseCorrection2Root: inverseCorrection2Root)
     }
 
     /// One update of a whole parameter arena from a gradient arena of the same layout.

@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 
 /// Keeps `average ← decay·average + (1 − decay)·current` over a whole state arena (SPARNetHD's
@@ -8,6 +9,5 @@ public func updateExponentialMovingAverage(_ average: Arena, toward current: Are
     precondition(average.count == current.count,
                  "EMA: average of \(average.count) elements, current of \(current.count)")
     precondition((0...1).contains(decay), "EMA: decay \(decay) outside [0, 1]")
-    let a = average.base, c = current.base, keep = decay, take = 1 - decay
-    for i in 0..<average.count { a[i] = keep * a[i] + take * c[i] }
+    movingAverageUpdate(average.base, toward: current.base, count: average.count, keep: decay)
 }
