@@ -16,8 +16,15 @@ let attentionGeometries: [AttentionGeometry] = [
     AttentionGeometry(batch: 2, channels: 64, attentionChannels: 1, height: 8, width: 5),
 ]
 
-/// Element counts swept by the add tests.
-let elementwiseCounts = [1, 7, 3 * 5 * 9 * 11, 3 * 7 * 33 * 17]
+/// Large enough for the Float kernels to split over the threads (the backward by image, the
+/// forward by plane); too large for the central differences of the Double reference.
+let threadedAttentionGeometries: [AttentionGeometry] = [
+    AttentionGeometry(batch: 3, channels: 33, attentionChannels: 1, height: 21, width: 17),
+    AttentionGeometry(batch: 3, channels: 33, attentionChannels: 33, height: 21, width: 17),
+]
+
+/// Element counts swept by the add tests; the last is split over the threads.
+let elementwiseCounts = [1, 7, 3 * 5 * 9 * 11, 3 * 7 * 33 * 17, 5 * 31 * 33 * 17]
 
 // Tolerances (Float kernel vs Double reference on the same Float inputs):
 // - a single Float add or multiply is correctly rounded: relative error ≤ 2⁻²⁴; 2⁻²³ leaves margin.
@@ -80,7 +87,8 @@ let accumulatedTolerance = 1e-5
         for r in results { #expect(r.passed, "\(g): \(r)") }
     }
 
-    @Test("Float attention multiply matches the Double reference, forward and backward", arguments: attentionGeometries)
+    @Test("Float attention multiply matches the Double reference, forward and backward",
+          arguments: attentionGeometries + threadedAttentionGeometries)
     func attentionMatchesReference(_ g: AttentionGeometry) {
         var random = TestRandom(seed: 24)
         let f = random.uniform(g.featureCount).floats, m = random.uniform(g.attentionCount, in: 0...1).floats
@@ -132,4 +140,26 @@ let accumulatedTolerance = 1e-5
 
 extension AttentionGeometry: CustomTestStringConvertible {
     public var testDescription: String { description }
+}
+
+@Suite struct ParameterUpdateTests {
+    @Test("zeroFill clears every element, split over the threads", arguments: [1, 40_000, 100_003])
+    func zeroFillClearsEverything(_ count: Int) {
+        var values = [Float](repeating: .nan, count: count + 1)
+        values.withUnsafeMutableBufferPointer { zeroFill($0.baseAddress!, count: count) }
+        #expect(values.prefix(count).allSatisfy { $0 == 0 })
+        #expect(values[count].isNaN, "wrote past the end")
+    }
+
+    @Test("The moving average moves every element by 1 − keep, split over the threads")
+    func movingAverageOfEveryElement() {
+        var random = TestRandom(seed: 31)
+        let count = 70_001
+        var average = random.uniform(count).floats
+        let current = random.uniform(count).floats, before = average
+        average.withUnsafeMutableBufferPointer { movingAverageUpdate($0.baseAddress!, toward: current, count: count, keep: 0.999) }
+        let expected = zip(before, current).map { 0.999 * Double($0) + (1 - 0.999) * Double($1) }
+        let result = compare(average, expected, atol: 1e-7, rtol: 1e-6, name: "average")
+        #expect(result.passed, "\(result)")
+    }
 }
