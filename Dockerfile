@@ -24,6 +24,10 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
+# The image runs wherever it is pulled, so it targets any x86-64 with AVX2 rather than the
+# build machine's CPU (Package.swift); SPARNET_TARGET_CPU=native as a build argument undoes that.
+ARG SPARNET_TARGET_CPU=haswell
+ENV SPARNET_TARGET_CPU=${SPARNET_TARGET_CPU}
 RUN swift build -c release --product sparnet-dist --static-swift-stdlib \
  && cp "$(swift build -c release --show-bin-path)/sparnet-dist" /usr/local/bin/sparnet-dist
 
