@@ -74,15 +74,18 @@ extension Conv2dGeometry {
     /// Floats of scratch the Winograd forward needs: U (16, O, C), then one block per thread.
     var winogradScratchCount: Int { 16 * outputChannels * inputChannels + winogradThreadScratchCount * threads }
 
-    /// The convolution whose output is the gradient of the padded (and upsampled) input: the
-    /// output gradient (N, O, Ho, Wo) zero-padded by 2 and convolved with the weight rotated by
-    /// 180° and transposed to (C, O, 3, 3), giving (N, C, H + 2p, W + 2p). Its Winograd forward
-    /// is the input gradient with sgemm depth O over a third of the direct products' work.
+    /// The convolution whose output is the gradient of the (upsampled) input's interior, the
+    /// padded input without its border: the output gradient (N, O, Ho, Wo) zero-padded by 2 − p
+    /// and convolved with the weight rotated by 180° and transposed to (C, O, 3, 3), giving
+    /// (N, C, H, W). Its Winograd forward is the input gradient with sgemm depth O over a third of
+    /// the direct products' work; a reflected border's gradient is added apart (`BorderStrips`).
     public var inputGradientGeometry: Conv2dGeometry {
-        Conv2dGeometry(batch: batch, inputChannels: outputChannels, outputChannels: inputChannels,
-                       height: outputHeight, width: outputWidth, kernelSize: 3, padding: .zero(2),
-                       tileFloats: tileFloats, minimumTileColumns: minimumTileColumns, threads: threads,
-                       shiftedRows: false, winograd: usesWinograd)
+        let margin = 2 - min(padding.amount, 2)
+        return Conv2dGeometry(batch: batch, inputChannels: outputChannels, outputChannels: inputChannels,
+                              height: outputHeight, width: outputWidth, kernelSize: 3,
+                              padding: margin == 0 ? .none : .zero(margin),
+                              tileFloats: tileFloats, minimumTileColumns: minimumTileColumns, threads: threads,
+                              shiftedRows: false, winograd: usesWinograd)
     }
 
     /// Floats of scratch `winogradWeightGradient` needs: per thread, its sum of U's gradient
@@ -92,69 +95,152 @@ extension Conv2dGeometry {
     }
 
     /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`):
-    /// when the transposed conv rounds its rows up by at most a quarter. Above that the shifted
-    /// rows win (32² maps: the transposed conv's 34 columns become 24 tiles for 17, and the
-    /// input gradient of a 128-channel conv there took 1.1× the shifted rows' time).
+    /// padding up to 2 (a reflected one of 1: its border strips are one pixel wide), and the
+    /// transposed conv rounds its rows up by at most a quarter. Above that the shifted rows win
+    /// (a 128-channel conv whose 34 columns became 24 tiles for 17 took 1.1× their time).
     public var usesWinogradInputGradient: Bool {
+        guard usesWinograd, padding.amount <= 2, !padding.reflects || padding.amount == 1 else { return false }
         let transposed = inputGradientGeometry
-        return usesWinograd && transposed.usesWinograd
-            && 4 * transposed.winogradRowStride <= 5 * transposed.winogradTilesPerRow
+        return transposed.usesWinograd && 4 * transposed.winogradRowStride <= 5 * transposed.winogradTilesPerRow
     }
 
-    /// Floats of scratch `winogradInputGradient` needs: the padded input's gradient and the
-    /// transposed conv's Winograd scratch.
+    /// Columns of a border strip's product: its positions (the padded width W + 2 for the top and
+    /// bottom rows, the height H for the left and right columns, whose corners are the rows'),
+    /// rounded up to 16 as `winogradBlockCapacity` is, so the sgemm takes no heap buffer.
+    var borderStripLength: Int { (max(width + 2, height) + 15) / 16 * 16 }
+
+    /// Floats of one thread's border-strip scratch: the shifted output-gradient lines (3·O, L)
+    /// and the strip's gradient (C, L).
+    var borderStripThreadScratchCount: Int { (3 * outputChannels + inputChannels) * borderStripLength }
+
+    /// Floats of scratch `winogradInputGradient` needs: the interior's gradient, then the
+    /// transposed conv's Winograd scratch or, after it, the border strips' weights (4, C, 3·O)
+    /// and one strip per thread.
     var winogradInputGradientScratchCount: Int {
         let transposed = inputGradientGeometry
-        return transposed.outputCount + transposed.winogradScratchCount
+        let strips = padding.reflects ? 4 * inputChannels * 3 * outputChannels + threads * borderStripThreadScratchCount : 0
+        return transposed.outputCount + max(transposed.winogradScratchCount, strips)
     }
 }
 
-/// The input gradient of a 3×3 stride-1 convolution (`g.usesWinogradInputGradient`):
-/// the gradient of the padded (and upsampled) input as the Winograd forward of
-/// `g.inputGradientGeometry`, then folded onto the stored input: the border added onto the
-/// pixels it mirrors (reflect) or dropped (zero), each upsampled 2×2 block summed onto its
-/// pixel. Accumulates (`+=`) into `inputGradient`.
+/// The input gradient of a 3×3 stride-1 convolution (`g.usesWinogradInputGradient`): the
+/// gradient of the (upsampled) input's interior as the Winograd forward of
+/// `g.inputGradientGeometry`, added onto the stored input, each upsampled 2×2 block summed onto
+/// its pixel; a zero border's gradient is dropped, a reflected one's added onto the pixels it
+/// mirrors (`BorderStrips`). Accumulates (`+=`) into `inputGradient`.
 ///
 /// outputGradient (N, O, Ho, Wo)  weight (O, C, 3, 3)  inputGradient (N, C, H, W) or
 /// (N, C, H/2, W/2) with `upsamplesInput`  scratch: `g.winogradInputGradientScratchCount` floats.
 func winogradInputGradient(_ g: Conv2dGeometry, weight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                            inputGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
     let transposed = g.inputGradientGeometry
-    let padded = scratch
+    let interior = scratch, rest = scratch + transposed.outputCount
     winogradForward(transposed, input: outputGradient, weight: weight, rotatingTransposed: true, bias: nil,
-                    output: padded, scratch: padded + transposed.outputCount)
-    forEachRange(g.batch * g.inputChannels, work: transposed.outputCount,
-                 FoldPaddedGradient(g: g, padded: padded, inputGradient: inputGradient))
+                    output: interior, scratch: rest)
+    if g.upsamplesInput {
+        forEachRange(g.batch * g.inputChannels, work: transposed.outputCount,
+                     FoldUpsampledGradient(g: g, interior: interior, inputGradient: inputGradient))
+    } else {
+        accumulate(interior, into: inputGradient, count: g.inputCount)
+    }
+    guard g.padding.reflects else { return }
+    let stripWeights = rest, stripScratch = rest + 4 * g.inputChannels * 3 * g.outputChannels
+    forEachRange(g.inputChannels, work: 12 * g.inputChannels * g.outputChannels,
+                 BorderStripWeights(g: g, weight: weight, stripWeights: stripWeights))
+    let strips = BorderStrips(g: g, stripWeights: stripWeights, outputGradient: outputGradient,
+                              inputGradient: inputGradient, scratch: stripScratch)
+    forEachPart(work: 4 * g.batch * g.borderStripLength * 3 * g.outputChannels, maximumParts: min(g.threads, g.batch),
+                strips)
 }
 
-/// Adds planes of the padded (and upsampled) input's gradient (H + 2p, W + 2p) onto the stored
-/// input's gradient, one plane per item.
-private struct FoldPaddedGradient: RangeWork {
+/// Sums each upsampled 2×2 block of the interior's gradient (H, W) onto its stored pixel, one
+/// (image, channel) plane per item.
+private struct FoldUpsampledGradient: RangeWork {
     let g: Conv2dGeometry
-    let padded: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+    let interior: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
 
     func run(_ planes: Range<Int>) {
-        let p = g.padding.amount, h = g.height, w = g.width
-        let paddedWidth = w + 2 * p, up = g.upsamplesInput ? 1 : 0
-        let reflecting = g.padding.reflects
+        let h = g.height, w = g.width
         for plane in planes {
-            let source = padded + plane * (h + 2 * p) * paddedWidth
+            let source = interior + plane * h * w
             let target = inputGradient + plane * g.storedHeight * g.storedWidth
-            for r in 0 ..< h + 2 * p {
-                var y = r - p
-                if y < 0 || y >= h {
-                    if !reflecting { continue }
-                    y = reflect(y, h)
+            for y in 0 ..< h {
+                let from = source + y * w, to = target + (y >> 1) * g.storedWidth
+                for x in 0 ..< w / 2 { to[x] += from[2 * x] + from[2 * x + 1] }
+            }
+        }
+    }
+}
+
+/// The weights of the four border strips of a reflected padding of 1, (4, C, 3·O) for a range
+/// of input channels: the padded input's gradient on its top row takes only the kernel's top
+/// row (tap (0, t)), its bottom row tap (2, t), its left column tap (t, 0), its right column
+/// tap (t, 2); strip s holds w[o][c][tap] at [s][c][t·O + o].
+private struct BorderStripWeights: RangeWork {
+    let g: Conv2dGeometry
+    let weight: UnsafePointer<Float>, stripWeights: UnsafeMutablePointer<Float>
+
+    func run(_ channels: Range<Int>) {
+        let c = g.inputChannels, o = g.outputChannels, side = c * 3 * o
+        for ic in channels {
+            for t in 0..<3 {
+                for oc in 0..<o {
+                    let w = weight + (oc * c + ic) * 9, row = ic * 3 * o + t * o + oc
+                    stripWeights[row] = w[t]
+                    stripWeights[side + row] = w[6 + t]
+                    stripWeights[2 * side + row] = w[3 * t]
+                    stripWeights[3 * side + row] = w[3 * t + 2]
                 }
-                let from = source + r * paddedWidth, to = target + (y >> up) * g.storedWidth
-                if reflecting {
-                    for q in 0..<p { to[reflect(q - p, w) >> up] += from[q] }
-                    for q in w + p ..< w + 2 * p { to[reflect(q - p, w) >> up] += from[q] }
+            }
+        }
+    }
+}
+
+/// The gradient of a reflected padding's border (p = 1), added onto the pixels it mirrors, one
+/// thread's images at a time. The padded input's gradient at (R, S) is
+/// Σ_o,i,j w[o][c][i][j] · dy[o][R − i][S − j]; on the top row R = 0 only i = 0 reaches the
+/// output, so that row is (C, W + 2) = strip weights (C, 3·O) · lines (3·O, W + 2) with line
+/// (t, o) = dy[o][0][S − t]; the bottom row the same from dy's last row with i = 2, and the left
+/// and right columns (rows 1…H) from dy's first and last columns. The top row lands on input
+/// row 1 (reflect(−1)), the bottom on H − 2, the columns on input columns 1 and W − 2.
+private struct BorderStrips: ParallelWork {
+    let g: Conv2dGeometry
+    /// (4, C, 3·O): top, bottom, left, right (`BorderStripWeights`).
+    let stripWeights: UnsafePointer<Float>
+    let outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let c = g.inputChannels, o = g.outputChannels, h = g.height, w = g.width, up = g.upsamplesInput ? 1 : 0
+        let length = g.borderStripLength, plane = h * w, storedPlane = g.storedHeight * g.storedWidth
+        let lines = scratch + part * g.borderStripThreadScratchCount, strip = lines + 3 * o * length
+        for n in g.batch * part / parts ..< g.batch * (part + 1) / parts {
+            let dy = outputGradient + n * o * plane, dx = inputGradient + n * c * storedPlane
+            for side in 0..<4 {
+                let isRow = side < 2, count = isRow ? w + 2 : h, far = side % 2 == 1
+                // Line (t, o) at q: dy[o] on row `line` at column q − t (rows), or on column `line`
+                // at row q + 1 − t (columns); zero outside dy and past the strip's positions.
+                let line = far ? (isRow ? h - 1 : w - 1) : 0
+                for t in 0..<3 {
+                    for oc in 0..<o {
+                        let target = lines + (t * o + oc) * length, source = dy + oc * plane
+                        for q in 0..<length {
+                            let along = isRow ? q - t : q + 1 - t
+                            let inside = q < count && along >= 0 && along < (isRow ? w : h)
+                            target[q] = inside ? source[isRow ? line * w + along : along * w + line] : 0
+                        }
+                    }
                 }
-                if up == 0 {
-                    addRow(from + p, into: to, count: w)
-                } else {
-                    for x in 0 ..< w / 2 { to[x] += from[p + 2 * x] + from[p + 2 * x + 1] }
+                serialMatrixMultiply(m: c, n: length, k: 3 * o, stripWeights + side * c * 3 * o, lines,
+                                     into: strip)
+                // Strip position q → the input pixel it mirrors (upsampled coordinates).
+                let mirrored = far ? (isRow ? h - 2 : w - 2) : 1
+                for ic in 0..<c {
+                    let values = strip + ic * length, target = dx + ic * storedPlane
+                    for q in 0..<count {
+                        let (y, x) = isRow ? (mirrored, reflect(q - 1, w)) : (q, mirrored)
+                        target[(y >> up) * g.storedWidth + (x >> up)] += values[q]
+                    }
                 }
             }
         }

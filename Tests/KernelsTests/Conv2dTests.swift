@@ -103,6 +103,9 @@ let winogradConvGeometries: [Conv2dGeometry] = [
                    padding: .zero(1), upsamplesInput: true, tileFloats: 16 * 26 * 16 * 4, minimumTileColumns: 1),
     Conv2dGeometry(batch: 2, inputChannels: 13, outputChannels: 6, height: 33, width: 29, kernelSize: 3,
                    padding: .reflect(1), tileFloats: 16 * 19 * 16 * 3, minimumTileColumns: 1),
+    // Enough work that the reflected border's strips are split over the threads by image.
+    Conv2dGeometry(batch: 3, inputChannels: 16, outputChannels: 24, height: 40, width: 40, kernelSize: 3,
+                   padding: .reflect(1)),
 ]
 
 /// The stride-1 cases above on the im2col path, which other strides take.
