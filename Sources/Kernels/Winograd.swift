@@ -104,21 +104,23 @@ extension Conv2dGeometry {
         return transposed.usesWinograd && 4 * transposed.winogradRowStride <= 5 * transposed.winogradTilesPerRow
     }
 
-    /// Columns of a border strip's product: its positions (the padded width W + 2 for the top and
-    /// bottom rows, the height H for the left and right columns, whose corners are the rows'),
-    /// rounded up to 16 as `winogradBlockCapacity` is, so the sgemm takes no heap buffer.
-    var borderStripLength: Int { (max(width + 2, height) + 15) / 16 * 16 }
+    /// Positions of one image along a border strip of a reflected padding: the padded width W + 2
+    /// for the top and bottom rows, the height H for the left and right columns (whose corners
+    /// are the rows').
+    var borderStripLength: Int { max(width + 2, height) }
 
-    /// Floats of one thread's border-strip scratch: the shifted output-gradient lines (3·O, L)
-    /// and the strip's gradient (C, L).
-    var borderStripThreadScratchCount: Int { (3 * outputChannels + inputChannels) * borderStripLength }
+    /// Columns of a border strip's product: every image's positions, rounded up to 16 as
+    /// `winogradBlockCapacity` is, so the sgemm takes no heap buffer.
+    var borderStripColumns: Int { (batch * borderStripLength + 15) / 16 * 16 }
 
     /// Floats of scratch `winogradInputGradient` needs: the interior's gradient, then the
-    /// transposed conv's Winograd scratch or, after it, the border strips' weights (4, C, 3·O)
-    /// and one strip per thread.
+    /// transposed conv's Winograd scratch or, after it, the border strips' weights (4, C, 3·O),
+    /// their gradients (4, C, columns) and each thread's output-gradient lines (3·O, columns).
     var winogradInputGradientScratchCount: Int {
         let transposed = inputGradientGeometry
-        let strips = padding.reflects ? 4 * inputChannels * 3 * outputChannels + threads * borderStripThreadScratchCount : 0
+        let strips = padding.reflects
+            ? 4 * inputChannels * 3 * outputChannels + (4 * inputChannels + threads * 3 * outputChannels) * borderStripColumns
+            : 0
         return transposed.outputCount + max(transposed.winogradScratchCount, strips)
     }
 }
@@ -144,13 +146,14 @@ func winogradInputGradient(_ g: Conv2dGeometry, weight: UnsafePointer<Float>, ou
         accumulate(interior, into: inputGradient, count: g.inputCount)
     }
     guard g.padding.reflects else { return }
-    let stripWeights = rest, stripScratch = rest + 4 * g.inputChannels * 3 * g.outputChannels
-    forEachRange(g.inputChannels, work: 12 * g.inputChannels * g.outputChannels,
-                 BorderStripWeights(g: g, weight: weight, stripWeights: stripWeights))
-    let strips = BorderStrips(g: g, stripWeights: stripWeights, outputGradient: outputGradient,
-                              inputGradient: inputGradient, scratch: stripScratch)
-    forEachPart(work: 4 * g.batch * g.borderStripLength * 3 * g.outputChannels, maximumParts: min(g.threads, g.batch),
-                strips)
+    let c = g.inputChannels, o = g.outputChannels
+    let stripWeights = rest, strips = stripWeights + 4 * c * 3 * o, lines = strips + 4 * c * g.borderStripColumns
+    forEachRange(c, work: 12 * c * o, BorderStripWeights(g: g, weight: weight, stripWeights: stripWeights))
+    forEachItem(4, work: 4 * 3 * o * g.borderStripColumns, maximumParts: g.threads,
+                BorderStrips(g: g, stripWeights: stripWeights, outputGradient: outputGradient, strips: strips,
+                             lines: lines))
+    forEachRange(g.batch * c, work: 4 * g.batch * c * g.borderStripLength,
+                 FoldBorderStrips(g: g, strips: strips, inputGradient: inputGradient))
 }
 
 /// Sums each upsampled 2×2 block of the interior's gradient (H, W) onto its stored pixel, one
@@ -196,51 +199,76 @@ private struct BorderStripWeights: RangeWork {
     }
 }
 
-/// The gradient of a reflected padding's border (p = 1), added onto the pixels it mirrors, one
-/// thread's images at a time. The padded input's gradient at (R, S) is
-/// Σ_o,i,j w[o][c][i][j] · dy[o][R − i][S − j]; on the top row R = 0 only i = 0 reaches the
-/// output, so that row is (C, W + 2) = strip weights (C, 3·O) · lines (3·O, W + 2) with line
-/// (t, o) = dy[o][0][S − t]; the bottom row the same from dy's last row with i = 2, and the left
-/// and right columns (rows 1…H) from dy's first and last columns. The top row lands on input
-/// row 1 (reflect(−1)), the bottom on H − 2, the columns on input columns 1 and W − 2.
-private struct BorderStrips: ParallelWork {
+/// The gradient of a reflected padding's border (p = 1), one side of the padded input per item.
+/// The padded input's gradient at (R, S) is Σ_o,i,j w[o][c][i][j] · dy[o][R − i][S − j]; on the
+/// top row R = 0 only i = 0 reaches the output, so that row is (C, W + 2) = strip weights
+/// (C, 3·O) · lines (3·O, W + 2) with line (t, o) = dy[o][0][S − t]; the bottom row the same from
+/// dy's last row with i = 2, and the left and right columns (rows 1…H) from dy's first and last
+/// columns. One product per side covers every image, image n at column n·L.
+private struct BorderStrips: ItemWork {
     let g: Conv2dGeometry
     /// (4, C, 3·O): top, bottom, left, right (`BorderStripWeights`).
-    let stripWeights: UnsafePointer<Float>
-    let outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
-    let scratch: UnsafeMutablePointer<Float>
+    let stripWeights: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    /// (4, C, columns), and one (3·O, columns) per thread.
+    let strips: UnsafeMutablePointer<Float>, lines: UnsafeMutablePointer<Float>
 
-    func run(part: Int, of parts: Int) {
-        let c = g.inputChannels, o = g.outputChannels, h = g.height, w = g.width, up = g.upsamplesInput ? 1 : 0
-        let length = g.borderStripLength, plane = h * w, storedPlane = g.storedHeight * g.storedWidth
-        let lines = scratch + part * g.borderStripThreadScratchCount, strip = lines + 3 * o * length
-        for n in g.batch * part / parts ..< g.batch * (part + 1) / parts {
-            let dy = outputGradient + n * o * plane, dx = inputGradient + n * c * storedPlane
-            for side in 0..<4 {
-                let isRow = side < 2, count = isRow ? w + 2 : h, far = side % 2 == 1
-                // Line (t, o) at q: dy[o] on row `line` at column q − t (rows), or on column `line`
-                // at row q + 1 − t (columns); zero outside dy and past the strip's positions.
-                let line = far ? (isRow ? h - 1 : w - 1) : 0
-                for t in 0..<3 {
-                    for oc in 0..<o {
-                        let target = lines + (t * o + oc) * length, source = dy + oc * plane
-                        for q in 0..<length {
-                            let along = isRow ? q - t : q + 1 - t
-                            let inside = q < count && along >= 0 && along < (isRow ? w : h)
-                            target[q] = inside ? source[isRow ? line * w + along : along * w + line] : 0
-                        }
+    func run(item side: Int, part: Int) {
+        let c = g.inputChannels, o = g.outputChannels, h = g.height, w = g.width, plane = h * w
+        let length = g.borderStripLength, columns = g.borderStripColumns
+        let isRow = side < 2, far = side % 2 == 1
+        // Line (t, o) of image n at column n·L + q: dy[n][o] on row `line` at column q − t (rows),
+        // or on column `line` at row q + 1 − t (columns); zero outside dy and past the positions.
+        let line = far ? (isRow ? h - 1 : w - 1) : 0
+        let linesOfPart = lines + part * 3 * o * columns
+        for t in 0..<3 {
+            for oc in 0..<o {
+                let row = linesOfPart + (t * o + oc) * columns
+                for n in 0..<g.batch {
+                    let target = row + n * length, source = dy(n, oc, plane)
+                    target.update(repeating: 0, count: length)
+                    if isRow {
+                        (target + t).update(from: source + line * w, count: w)
+                    } else {
+                        // Rows q + 1 − t in 0..<H for q in 0..<H.
+                        for q in max(0, t - 1) ..< min(h, h + t - 1) { target[q] = source[(q + 1 - t) * w + line] }
                     }
                 }
-                serialMatrixMultiply(m: c, n: length, k: 3 * o, stripWeights + side * c * 3 * o, lines,
-                                     into: strip)
-                // Strip position q → the input pixel it mirrors (upsampled coordinates).
+                (row + g.batch * length).update(repeating: 0, count: columns - g.batch * length)
+            }
+        }
+        serialMatrixMultiply(m: c, n: columns, k: 3 * o, stripWeights + side * c * 3 * o, linesOfPart,
+                             into: strips + side * c * columns)
+    }
+
+    @inline(__always)
+    private func dy(_ n: Int, _ oc: Int, _ plane: Int) -> UnsafePointer<Float> {
+        outputGradient + (n * g.outputChannels + oc) * plane
+    }
+}
+
+/// Adds the four border strips of each (image, channel) plane onto the pixels they mirror, in
+/// side order: the top row lands on input row 1 (reflect(−1)), the bottom on H − 2, the columns
+/// on input columns 1 and W − 2 (upsampled coordinates).
+private struct FoldBorderStrips: RangeWork {
+    let g: Conv2dGeometry
+    let strips: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+
+    func run(_ planes: Range<Int>) {
+        let c = g.inputChannels, h = g.height, w = g.width, up = g.upsamplesInput ? 1 : 0
+        let length = g.borderStripLength, columns = g.borderStripColumns
+        for index in planes {
+            let (n, ic) = index.quotientAndRemainder(dividingBy: c)
+            let target = inputGradient + index * g.storedHeight * g.storedWidth
+            for side in 0..<4 {
+                let isRow = side < 2, far = side % 2 == 1
+                let values = strips + (side * c + ic) * columns + n * length
                 let mirrored = far ? (isRow ? h - 2 : w - 2) : 1
-                for ic in 0..<c {
-                    let values = strip + ic * length, target = dx + ic * storedPlane
-                    for q in 0..<count {
-                        let (y, x) = isRow ? (mirrored, reflect(q - 1, w)) : (q, mirrored)
-                        target[(y >> up) * g.storedWidth + (x >> up)] += values[q]
-                    }
+                if isRow {
+                    let row = target + (mirrored >> up) * g.storedWidth
+                    for q in 0 ..< w + 2 { row[reflect(q - 1, w) >> up] += values[q] }
+                } else {
+                    let column = target + (mirrored >> up)
+                    for q in 0..<h { column[(q >> up) * g.storedWidth] += values[q] }
                 }
             }
         }
