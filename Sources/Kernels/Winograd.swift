@@ -308,26 +308,42 @@ private struct WeightTransform: RangeWork {
 
     func run(_ outputChannels: Range<Int>) {
         let o = g.outputChannels, c = g.inputChannels, pairs = o * c
+        // Tap (i, j) of w[oc][ic] at w + i·row + j·column; lane k (input channel ic + k) `lane` further.
+        let (row, column, lane) = rotatingTransposed ? (-3, -1, 9 * o) : (3, 1, 9)
         for oc in outputChannels {
-            for ic in 0..<c {
-                let pair = oc * c + ic
-                // Tap (i, j) of w[oc][ic] at w + i·row + j·column.
-                let (w, row, column) = rotatingTransposed
-                    ? (weight + (ic * o + oc) * 9 + 8, -3, -1) : (weight + pair * 9, 3, 1)
-                // Column j of t = G w (4×3), then U = t Gᵀ: column b of U from t's columns.
-                @inline(__always) func tColumn(_ j: Int) -> SIMD4<Float> {
-                    let w0 = w[j * column], w1 = w[row + j * column], w2 = w[2 * row + j * column]
-                    return SIMD4(w0, 0.5 * (w0 + w1 + w2), 0.5 * (w0 - w1 + w2), w2)
+            // Eight input channels at a time: each U_ξ of eight pairs is one contiguous store.
+            for ic in Swift.stride(from: 0, to: c, by: 8) {
+                let lanes = min(8, c - ic), pair = oc * c + ic
+                let w = rotatingTransposed ? weight + (ic * o + oc) * 9 + 8 : weight + pair * 9
+                @inline(__always) func tap(_ i: Int, _ j: Int) -> SIMD8<Float> {
+                    var value = SIMD8<Float>()
+                    for k in 0..<lanes { value[k] = w[k * lane + i * row + j * column] }
+                    return value
+                }
+                // Column j of t = G w (4×3), then U = t Gᵀ: row a of U from row a of t.
+                @inline(__always) func tColumn(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                    let w0 = tap(0, j), w1 = tap(1, j), w2 = tap(2, j)
+                    return (w0, 0.5 * (w0 + w1 + w2), 0.5 * (w0 - w1 + w2), w2)
                 }
                 let t0 = tColumn(0), t1 = tColumn(1), t2 = tColumn(2)
-                let u0 = t0, u1 = 0.5 * (t0 + t1 + t2), u2 = 0.5 * (t0 - t1 + t2), u3 = t2
-                for a in 0..<4 {
-                    let base = u + (4 * a) * pairs + pair
-                    base[0] = u0[a]
-                    base[pairs] = u1[a]
-                    base[2 * pairs] = u2[a]
-                    base[3 * pairs] = u3[a]
+                @inline(__always) func store(_ value: SIMD8<Float>, _ xi: Int) {
+                    let target = u + xi * pairs + pair
+                    if lanes == 8 {
+                        store8(value, target)
+                    } else {
+                        for k in 0..<lanes { target[k] = value[k] }
+                    }
                 }
+                @inline(__always) func storeRow(_ a: Int, _ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>) {
+                    store(r0, 4 * a)
+                    store(0.5 * (r0 + r1 + r2), 4 * a + 1)
+                    store(0.5 * (r0 - r1 + r2), 4 * a + 2)
+                    store(r2, 4 * a + 3)
+                }
+                storeRow(0, t0.0, t1.0, t2.0)
+                storeRow(1, t0.1, t1.1, t2.1)
+                storeRow(2, t0.2, t1.2, t2.2)
+                storeRow(3, t0.3, t1.3, t2.3)
             }
         }
     }
