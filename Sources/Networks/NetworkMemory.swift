@@ -159,13 +159,13 @@ public final class NetworkMemory {
     /// backward, when their lifetime begins), before a loss writes the outputs' gradients.
     public func zeroActivationGradients() {
         precondition(hasGradients, "NetworkMemory.zeroActivationGradients: inference-only memory")
-        for slot in gradientPlan!.exposed { activationGradients.zero(slot) }
+        for slot in gradientPlan!.exposed { zeroFill(activationGradients.pointer(slot), count: slot.count) }
     }
 
     /// Zeroes the gradients whose lifetime begins at the backward of layer `index` (forward
     /// order); a network's backward calls it before each layer's.
     public func zeroGradients(beforeBackwardOf index: Int) {
-        for slot in gradientPlan!.zeroedBefore[index] { activationGradients.zero(slot) }
+        for slot in gradientPlan!.zeroedBefore[index] { zeroFill(activationGradients.pointer(slot), count: slot.count) }
     }
 
     /// The gradient of `map` (N, C, H, W), which must be exposed (`NetworkBuilder.inputMap`,
