@@ -33,9 +33,9 @@ public enum Padding: Hashable, Sendable {
 /// The kernels work in tiles of `rowsPerTile` output rows of one image: the im2col matrix of a
 /// tile (C·K·K × rowsPerTile·Wo) stays in cache between im2col and sgemm, and the scratch is a
 /// few tiles however large the image. Forward threads take whole tiles as they come free (a
-/// tile's arithmetic is the same on any thread); backward gives
-/// each thread a range of input channels (its columns of the weight gradient, its rows of the
-/// column gradient, its planes of the input gradient). No two threads write the same memory,
+/// tile's arithmetic is the same on any thread); backward gives each thread a range of input
+/// channels (its columns of the weight gradient, its rows of the column gradient, its planes of
+/// the input gradient). No two threads write the same memory,
 /// so results are the same from run to run on a given number of threads. (Across thread
 /// counts they differ in the last bits of the weight gradient: OpenBLAS's Haswell sgemm sums
 /// an element differently depending on where the product's row blocks start.)

@@ -81,6 +81,12 @@ final class WorkerPool: @unchecked Sendable {
             for t in 0..<count { invoke(context, t, count) }
             return
         }
+        runAcquired(context: context, invoke)
+    }
+
+    /// Runs one job on the pool, which the caller has acquired, and releases it.
+    @inline(never)
+    private func runAcquired(context: UnsafeRawPointer, _ invoke: @escaping Job.Invoke) {
         job.context = context
         job.invoke = invoke
         startAndFinish()
@@ -99,17 +105,13 @@ final class WorkerPool: @unchecked Sendable {
             for item in 0..<items { work.run(item: item, part: 0) }
             return
         }
+        // Reset only once the pool is ours: a nested call must not disturb the running job's items.
         nextItem.store(0, ordering: .relaxed)
-        let claiming = ClaimedItems(work: work, items: items, parts: parts, pool: self)
-        withUnsafePointer(to: claiming) { pointer in
-            job.context = UnsafeRawPointer(pointer)
-            job.invoke = { context, part, _ in
+        withUnsafePointer(to: ClaimedItems(work: work, items: items, parts: parts, pool: self)) { pointer in
+            runAcquired(context: UnsafeRawPointer(pointer)) { context, part, _ in
                 context.assumingMemoryBound(to: ClaimedItems<Work>.self).pointee.run(part: part)
             }
-            startAndFinish()
         }
-        job.invoke = Job.idle
-        release()
     }
 
     /// The next item of the running `runClaimingItems` job.

@@ -14,17 +14,19 @@
 //          [0 −1  1  0]         [1/2 −1/2  1/2]
 //          [0  1  0 −1]         [0    0    1  ]
 //
-// The backward uses the same machinery twice: the input gradient is the Winograd forward of the
-// transposed conv (the output gradient zero-padded by 2, the weight rotated and transposed),
-// folded back through the padding and upsampling; the weight gradient is the forward's adjoint,
-// ∂U_ξ += ∂M_ξ · V_ξᵀ with ∂M = A ∂Y Aᵀ, then ∂w = Gᵀ ∂U G.
+// The backward uses the same machinery twice: the input gradient of the padded input's interior
+// is the Winograd forward of the transposed conv (the output gradient zero-padded by 2 − p, the
+// weight read rotated and transposed), folded back through the upsampling, and a reflected
+// border's gradient is added from four one-pixel strips; the weight gradient is the forward's
+// adjoint, ∂U_ξ += ∂M_ξ · V_ξᵀ with ∂M = A ∂Y Aᵀ, then ∂w = Gᵀ ∂U G.
 //
-// Tiles are taken in blocks of whole tile rows of one image; a block's V and M stay in cache
-// between the input transform, the 16 sgemm calls and the output transform. Each thread takes
-// whole blocks and writes only its blocks' output rows, and a block's arithmetic does not
-// depend on the thread count, so the forward and the input gradient are the same on any number
-// of threads. The weight gradient sums each thread's blocks apart and then the threads' sums in
-// order: the same from run to run, its last bits depending on the thread count.
+// Tiles are taken in blocks of whole tile rows of one image; a block's V and M (about 1 MB) stay
+// in L2 between the input transform, the 16 sgemm calls and the output transform. Threads take
+// whole blocks as they come free and write only their blocks' output rows, and a block's
+// arithmetic does not depend on the thread, so the forward and the input gradient are the same
+// on any number of threads. The weight gradient gives each thread a fixed range of blocks and
+// sums them apart, then the threads' sums in order: the same from run to run, its last bits
+// depending on the thread count.
 //
 // The padding and the nearest ×2 upsampling of the input are read through, as in im2col; tiles
 // that overhang an odd output size read zeros past the padded input and their extra outputs are
