@@ -64,6 +64,9 @@ func im2col(_ g: Conv2dGeometry, image: UnsafePointer<Float>, columns: UnsafeMut
                     if up == 0 && s == 1 {
                         (dst + interior.lowerBound).update(from: src + interior.lowerBound + shift,
                                                            count: interior.count)
+                    } else if up == 0 && s == 2 {
+                        copyEvenElements(src + interior.lowerBound * 2 + shift, into: dst + interior.lowerBound,
+                                         count: interior.count)
                     } else if up == 0 {
                         for ox in interior { dst[ox] = src[ox * s + shift] }
                     } else {
@@ -109,6 +112,9 @@ func col2im(_ g: Conv2dGeometry, columns: UnsafePointer<Float>, image: UnsafeMut
                     }
                     if up == 0 && s == 1 {
                         addRow(src + interior.lowerBound, into: dst + interior.lowerBound + shift, count: interior.count)
+                    } else if up == 0 && s == 2 {
+                        addToEvenElements(src + interior.lowerBound, into: dst + interior.lowerBound * 2 + shift,
+                                          count: interior.count)
                     } else if up == 0 {
                         for ox in interior { dst[ox * s + shift] += src[ox] }
                     } else {
@@ -134,6 +140,41 @@ func addRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Fl
     }
     while i < count {
         target[i] += source[i]
+        i += 1
+    }
+}
+
+/// `target[i] = source[2i]` for `count` floats: a stride-2 row of im2col, eight at a time from
+/// sixteen loaded (the loop's last vector reads no further than `source[2·count − 2]`).
+@inline(__always)
+func copyEvenElements(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+    var i = 0
+    while i + 9 <= count {
+        let pairs = from.loadUnaligned(fromByteOffset: 2 * i * 4, as: SIMD16<Float>.self)
+        to.storeBytes(of: pairs.evenHalf, toByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        target[i] = source[2 * i]
+        i += 1
+    }
+}
+
+/// `target[2i] += source[i]` for `count` floats: the adjoint of `copyEvenElements`, col2im of a
+/// stride-2 row. The odd elements between are loaded and stored back unchanged.
+@inline(__always)
+func addToEvenElements(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+    var i = 0
+    while i + 9 <= count {
+        var pairs = to.loadUnaligned(fromByteOffset: 2 * i * 4, as: SIMD16<Float>.self)
+        pairs.evenHalf += from.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        to.storeBytes(of: pairs, toByteOffset: 2 * i * 4, as: SIMD16<Float>.self)
+        i += 8
+    }
+    while i < count {
+        target[2 * i] += source[i]
         i += 1
     }
 }

@@ -2,7 +2,7 @@ import Testing
 import Kernels
 import TestSupport
 
-/// Shapes swept by the conv tests: odd sizes, stride 2, 1×1 / 3×3 / 4×4 / 7×7 kernels, all
+/// Shapes swept by the conv tests: odd sizes, stride 2 (on narrow and wide rows), 1×1 / 3×3 / 4×4 / 7×7 kernels, all
 /// paddings, batch 1 and 3, channel counts that are not multiples of 8.
 let convGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, stride: 1, padding: .reflect(1)),
@@ -14,6 +14,9 @@ let convGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 1, inputChannels: 2, outputChannels: 3, height: 11, width: 10, kernelSize: 7, stride: 1, padding: .reflect(3)),
     Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 2, height: 9, width: 9, kernelSize: 4, stride: 2, padding: .zero(2)),
     Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 3, width: 3, kernelSize: 3, stride: 1, padding: .reflect(2)),
+    // Rows wide enough for the vector loops of stride-2 im2col / col2im, with their scalar tails.
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 4, height: 12, width: 37, kernelSize: 3, stride: 2, padding: .reflect(1)),
+    Conv2dGeometry(batch: 1, inputChannels: 2, outputChannels: 3, height: 6, width: 40, kernelSize: 4, stride: 2, padding: .zero(2)),
 ]
 
 /// The input read as its nearest ×2 upsampling (the decoder's and hourglass's `scale='up'`
