@@ -69,6 +69,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let usesShiftedRows: Bool
     /// Whether the forward takes the Winograd F(2×2, 3×3) path (3×3, stride 1; `Winograd.swift`).
     public let usesWinograd: Bool
+    /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
+    /// output channel (`OneChannelConv.swift`) instead of any of the product-based paths.
+    public let usesOneChannelDirect: Bool
 
     /// Whether geometries made without an explicit `shiftedRows` take the shifted-rows path
     /// where they can; clear it before building a network to run that network on im2col
@@ -77,6 +80,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// Whether geometries made without an explicit `winograd` run 3×3 stride-1 forwards with
     /// Winograd; clear it before building a network for an A/B comparison, as `prefersShiftedRows`.
     nonisolated(unsafe) public static var prefersWinograd = true
+    /// Whether geometries made without an explicit `oneChannelDirect` run one-output-channel
+    /// 3×3 convs on their direct kernels; cleared for an A/B comparison, as `prefersWinograd`.
+    nonisolated(unsafe) public static var prefersOneChannelDirect = true
 
     /// Floats of im2col matrix per tile the kernels aim for: 4 MiB, a tile's columns and its
     /// share of the output stay in the last-level cache between im2col and sgemm.
@@ -98,7 +104,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
                 tileFloats: Int = Conv2dGeometry.defaultTileFloats,
                 minimumTileColumns: Int = Conv2dGeometry.defaultMinimumTileColumns, threads: Int = BLAS.threads,
                 shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows,
-                winograd: Bool = Conv2dGeometry.prefersWinograd) {
+                winograd: Bool = Conv2dGeometry.prefersWinograd,
+                oneChannelDirect: Bool = Conv2dGeometry.prefersOneChannelDirect) {
         let p = padding.amount
         precondition(batch > 0 && inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
                      "Conv2d: sizes must be positive (batch \(batch), channels \(inputChannels)→\(outputChannels), kernel \(kernelSize), stride \(stride))")
@@ -121,7 +128,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         self.padding = padding
         self.upsamplesInput = upsamplesInput
         self.threads = threads
-        usesShiftedRows = shiftedRows && stride == 1 && kernelSize > 1
+        usesOneChannelDirect = oneChannelDirect && outputChannels == 1 && kernelSize == 3 && stride == 1 && !upsamplesInput
+        usesShiftedRows = shiftedRows && !usesOneChannelDirect && stride == 1 && kernelSize > 1
         self.tileFloats = tileFloats
         self.minimumTileColumns = minimumTileColumns
         let outputHeight = (height + 2 * p - kernelSize) / stride + 1
@@ -130,7 +138,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         let rows = max(1, min(outputHeight, max(tileFloats / rowFloats, (minimumTileColumns + outputWidth - 1) / outputWidth)))
         let tiles = (outputHeight + rows - 1) / rows
         rowsPerTile = (outputHeight + tiles - 1) / tiles
-        usesWinograd = winograd && stride == 1 && kernelSize == 3 && Self.suitsWinograd(outputWidth: outputWidth)
+        usesWinograd = winograd && !usesOneChannelDirect && stride == 1 && kernelSize == 3
+            && Self.suitsWinograd(outputWidth: outputWidth)
     }
 
     public var outputHeight: Int { (height + 2 * padding.amount - kernelSize) / stride + 1 }
@@ -165,8 +174,10 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
 
     /// Floats of scratch that `conv2dForward` / `conv2dBackward` need: one tile per thread,
     /// after two weight-sized matrices on the shifted-rows path (the reordered weight and the
-    /// reordered weight gradient), or the Winograd forward's if that is more.
+    /// reordered weight gradient), or the Winograd forward's if that is more; a one-channel
+    /// direct conv's padded rows and output gradient instead.
     public var scratchCount: Int {
+        if usesOneChannelDirect { return oneChannelThreadScratchCount * threads }
         let tiled = (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads
         guard usesWinograd else { return tiled }
         return max(tiled, winogradScratchCount, winogradWeightGradientScratchCount,
@@ -179,6 +190,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
             + (usesWinograd ? " winograd" : "") + (usesShiftedRows ? " shifted rows" : "")
+            + (usesOneChannelDirect ? " one-channel direct" : "")
     }
 }
 
@@ -190,6 +202,10 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
 public func conv2dForward(_ g: Conv2dGeometry,
                           input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    if g.usesOneChannelDirect {
+        oneChannelForward(g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
+        return
+    }
     if g.usesWinograd {
         winogradForward(g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
         return
@@ -232,6 +248,17 @@ public func conv2dBackward(_ g: Conv2dGeometry,
         forEachRange(g.outputChannels, work: g.outputCount, BiasGradient(g: g, dy: outputGradient, db: biasGradient))
     }
     guard inputGradient != nil || weightGradient != nil else { return }
+    if g.usesOneChannelDirect {
+        if let weightGradient {
+            oneChannelWeightGradient(g, input: input, outputGradient: outputGradient, weightGradient: weightGradient,
+                                     scratch: scratch)
+        }
+        if let inputGradient {
+            oneChannelInputGradient(g, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient,
+                                    scratch: scratch)
+        }
+        return
+    }
     let work = g.batch * g.columnColumns * (g.columnRows + g.outputChannels)
     var (inputGradient, weightGradient) = (inputGradient, weightGradient)
     if g.usesWinograd {

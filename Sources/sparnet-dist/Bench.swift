@@ -74,6 +74,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Conv: output pixels per tile at least.") var minimumTileColumns = Conv2dGeometry.defaultMinimumTileColumns
     @Option(help: "How 3×3 stride-1 convs run: \(ConvPath.allCases.map(\.rawValue).joined(separator: ", ")).")
     var convPath = ConvPath.winograd
+    @Flag(inversion: .prefixedNo,
+          help: "Run 3×3 stride-1 convs with one output channel (the attention maps) on their direct kernels.")
+    var oneChannelDirect = true
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
@@ -110,6 +113,7 @@ struct Bench: ParsableCommand {
         }
         BLAS.setThreads(threads ?? BLAS.threads)
         Conv2dGeometry.prefersWinograd = convPath == .winograd
+        Conv2dGeometry.prefersOneChannelDirect = oneChannelDirect
         Conv2dGeometry.prefersShiftedRows = convPath != .im2col
         switch workload {
         case .conv: runConv()
@@ -123,7 +127,7 @@ struct Bench: ParsableCommand {
     }
 
     var commonFields: [String: String] {
-        ["workload": workload.rawValue, "batch": "\(batch)", "conv_path": convPath.rawValue, "blas_core": BLAS.coreName,
+        ["workload": workload.rawValue, "batch": "\(batch)", "conv_path": convPath.rawValue, "one_channel_direct": "\(oneChannelDirect)", "blas_core": BLAS.coreName,
          "blas_threads": String(BLAS.threads)]
     }
 

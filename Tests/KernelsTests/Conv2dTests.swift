@@ -111,6 +111,21 @@ let winogradConvGeometries: [Conv2dGeometry] = [
                    padding: .reflect(1)),
 ]
 
+/// One output channel, 3×3 stride 1 (the attention maps' out_block), on its direct kernels:
+/// reflect, zero and no padding, padding 2, rows narrower and wider than the vector width with
+/// tails, batch 1 and 3, channel counts across groups of 8, and enough work that output bands,
+/// channel groups and channels are split over threads (batch 1: several bands per image).
+let oneChannelConvGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 1, height: 7, width: 5, kernelSize: 3, padding: .reflect(1)),
+    Conv2dGeometry(batch: 3, inputChannels: 9, outputChannels: 1, height: 11, width: 19, kernelSize: 3, padding: .reflect(1)),
+    Conv2dGeometry(batch: 2, inputChannels: 5, outputChannels: 1, height: 9, width: 17, kernelSize: 3, padding: .zero(1)),
+    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 1, height: 10, width: 21, kernelSize: 3, padding: .none),
+    Conv2dGeometry(batch: 2, inputChannels: 3, outputChannels: 1, height: 6, width: 13, kernelSize: 3, padding: .reflect(2)),
+    Conv2dGeometry(batch: 1, inputChannels: 2, outputChannels: 1, height: 5, width: 11, kernelSize: 3, padding: .zero(2)),
+    Conv2dGeometry(batch: 2, inputChannels: 11, outputChannels: 1, height: 41, width: 39, kernelSize: 3, padding: .reflect(1)),
+    Conv2dGeometry(batch: 1, inputChannels: 17, outputChannels: 1, height: 48, width: 45, kernelSize: 3, padding: .reflect(1)),
+]
+
 /// The stride-1 cases above on the im2col path, which other strides take.
 let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
     Conv2dGeometry(batch: $0.batch, inputChannels: $0.inputChannels, outputChannels: $0.outputChannels,
@@ -134,7 +149,7 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
 
     @Test("Float kernel matches the Double reference, forward and backward",
           arguments: convGeometries + upsamplingConvGeometries + tiledConvGeometries + parallelConvGeometries
-              + shiftedRowsConvGeometries + im2colConvGeometries + winogradConvGeometries)
+              + shiftedRowsConvGeometries + im2colConvGeometries + winogradConvGeometries + oneChannelConvGeometries)
     func kernelMatchesReference(_ g: Conv2dGeometry) {
         var random = TestRandom(seed: 12)
         let x = random.uniform(g.inputCount).floats, w = random.uniform(g.weightCount).floats
@@ -164,11 +179,15 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         let down = Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 128, width: 128,
                                   kernelSize: 3, stride: 2, padding: .reflect(1))
         #expect((down.outputHeight, down.outputWidth) == (64, 64))
-        let valid = Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 1, height: 16, width: 12,
+        let valid = Conv2dGeometry(batch: 1, inputChannels: 1, outputChannels: 2, height: 16, width: 12,
                                    kernelSize: 3, stride: 1, padding: .none)
         #expect((valid.outputHeight, valid.outputWidth) == (14, 10))
         #expect(valid.usesShiftedRows && valid.tileScratchCount == 3 * (14 + 2) * 10
-                 && valid.scratchCount == 2 * 9 + valid.tileScratchCount * valid.threads)
+                 && valid.scratchCount == 2 * 18 + valid.tileScratchCount * valid.threads)
+        #expect(oneChannelConvGeometries.allSatisfy { $0.usesOneChannelDirect && !$0.usesWinograd && !$0.usesShiftedRows })
+        #expect(oneChannelConvGeometries.contains { $0.oneChannelBandsPerImage > 1 || $0.threads == 1 })
+        #expect(![convGeometries, upsamplingConvGeometries, winogradConvGeometries].joined().contains {
+            $0.usesOneChannelDirect && $0.outputChannels > 1 })
         #expect(shiftedRowsConvGeometries.allSatisfy { $0.usesShiftedRows })
         #expect(!im2colConvGeometries.contains { $0.usesShiftedRows || $0.usesWinograd })
         #expect(!shiftedRowsConvGeometries.contains { $0.usesWinograd })
