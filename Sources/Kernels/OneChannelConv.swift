@@ -84,14 +84,6 @@ private func fillPaddedRow(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, row
     return true
 }
 
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always) private func store8(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
-}
-
 /// `y[x] += w0·r[x] + w1·r[x + 1] + w2·r[x + 2]` for x in 0..<count (one kernel row's taps).
 @inline(__always)
 private func addTaps(_ r: UnsafePointer<Float>, _ w0: Float, _ w1: Float, _ w2: Float,
