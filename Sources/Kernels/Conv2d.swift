@@ -67,8 +67,12 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let threads: Int
     /// Whether the kernels take the shifted-rows path (stride 1, kernel larger than 1).
     public let usesShiftedRows: Bool
-    /// Whether the forward takes the Winograd F(2×2, 3×3) path (3×3, stride 1; `Winograd.swift`).
+    /// Whether the forward takes a Winograd path (3×3, stride 1; `Winograd.swift`).
     public let usesWinograd: Bool
+    /// The output tile edge of the Winograd forward: 4 for F(4×4, 3×3) where it does
+    /// `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2. (The weight
+    /// gradient always takes 2: `withSmallWinogradTiles`.)
+    public internal(set) var winogradTile: Int
     /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
     /// output channel (`OneChannelConv.swift`) instead of any of the product-based paths.
     public let usesOneChannelDirect: Bool
@@ -80,6 +84,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// Whether geometries made without an explicit `winograd` run 3×3 stride-1 forwards with
     /// Winograd; clear it before building a network for an A/B comparison, as `prefersShiftedRows`.
     nonisolated(unsafe) public static var prefersWinograd = true
+    /// Whether geometries made without an explicit `largeWinogradTiles` may take F(4×4, 3×3);
+    /// cleared for an A/B comparison, as `prefersWinograd`.
+    nonisolated(unsafe) public static var prefersLargeWinogradTiles = true
     /// Whether geometries made without an explicit `oneChannelDirect` run one-output-channel
     /// 3×3 convs on their direct kernels; cleared for an A/B comparison, as `prefersWinograd`.
     nonisolated(unsafe) public static var prefersOneChannelDirect = true
@@ -105,6 +112,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
                 minimumTileColumns: Int = Conv2dGeometry.defaultMinimumTileColumns, threads: Int = BLAS.threads,
                 shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows,
                 winograd: Bool = Conv2dGeometry.prefersWinograd,
+                largeWinogradTiles: Bool = Conv2dGeometry.prefersLargeWinogradTiles,
                 oneChannelDirect: Bool = Conv2dGeometry.prefersOneChannelDirect) {
         let p = padding.amount
         precondition(batch > 0 && inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
@@ -140,6 +148,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         rowsPerTile = (outputHeight + tiles - 1) / tiles
         usesWinograd = winograd && !usesOneChannelDirect && stride == 1 && kernelSize == 3
             && Self.suitsWinograd(outputWidth: outputWidth)
+        winogradTile = usesWinograd && largeWinogradTiles
+            && Self.suitsLargeWinogradTiles(outputHeight: outputHeight, outputWidth: outputWidth) ? 4 : 2
     }
 
     public var outputHeight: Int { (height + 2 * padding.amount - kernelSize) / stride + 1 }
@@ -189,7 +199,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
-            + (usesWinograd ? " winograd" : "") + (usesShiftedRows ? " shifted rows" : "")
+            + (usesWinograd ? " winograd F(\(winogradTile)×\(winogradTile))" : "") + (usesShiftedRows ? " shifted rows" : "")
             + (usesOneChannelDirect ? " one-channel direct" : "")
     }
 }

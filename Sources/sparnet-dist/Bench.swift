@@ -77,6 +77,9 @@ struct Bench: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "Run 3×3 stride-1 convs with one output channel (the attention maps) on their direct kernels.")
     var oneChannelDirect = true
+    @Flag(inversion: .prefixedNo,
+          help: "Let Winograd convs on maps large enough take F(4×4, 3×3) tiles (else all take F(2×2, 3×3)).")
+    var largeWinogradTiles = true
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
@@ -114,6 +117,7 @@ struct Bench: ParsableCommand {
         BLAS.setThreads(threads ?? BLAS.threads)
         Conv2dGeometry.prefersWinograd = convPath == .winograd
         Conv2dGeometry.prefersOneChannelDirect = oneChannelDirect
+        Conv2dGeometry.prefersLargeWinogradTiles = largeWinogradTiles
         Conv2dGeometry.prefersShiftedRows = convPath != .im2col
         switch workload {
         case .conv: runConv()
@@ -127,7 +131,8 @@ struct Bench: ParsableCommand {
     }
 
     var commonFields: [String: String] {
-        ["workload": workload.rawValue, "batch": "\(batch)", "conv_path": convPath.rawValue, "one_channel_direct": "\(oneChannelDirect)", "blas_core": BLAS.coreName,
+        ["workload": workload.rawValue, "batch": "\(batch)", "conv_path": convPath.rawValue, "one_channel_direct": "\(oneChannelDirect)",
+         "large_winograd_tiles": "\(largeWinogradTiles)", "blas_core": BLAS.coreName,
          "blas_threads": String(BLAS.threads)]
     }
 
