@@ -69,10 +69,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public let usesShiftedRows: Bool
     /// Whether the forward takes a Winograd path (3×3, stride 1; `Winograd.swift`).
     public let usesWinograd: Bool
-    /// The output tile edge of the Winograd forward: 4 for F(4×4, 3×3) where it does
-    /// `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2. (The weight
-    /// gradient always takes 2: `withSmallWinogradTiles`.)
-    public internal(set) var winogradTile: Int
+    /// The output tile edge of the Winograd forward and weight gradient: 4 for F(4×4, 3×3)
+    /// where it does `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2.
+    public let winogradTile: Int
     /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
     /// output channel (`OneChannelConv.swift`) instead of any of the product-based paths.
     public let usesOneChannelDirect: Bool

@@ -1,5 +1,7 @@
-// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions, forward and backward (Lavin & Gray,
-// "Fast Algorithms for Convolutional Neural Networks", 2016).
+// Winograd F(2×2, 3×3) and F(4×4, 3×3) for 3×3 stride-1 convolutions, forward and backward
+// (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016). F(2×2) is described
+// here; F(4×4), which maps of 32² and more take, works the same way with 6×6 patches (below,
+// before the weight gradient).
 //
 // Each 2×2 block of output pixels ("tile") is computed from the 4×4 input patch under it:
 // y = Aᵀ [ Σ_c (G w Gᵀ) ⊙ (Bᵀ d B) ] A. Over a block of tiles this is 16 products
@@ -21,7 +23,7 @@
 // adjoint, ∂U_ξ += ∂M_ξ · V_ξᵀ with ∂M = A ∂Y Aᵀ, then ∂w = Gᵀ ∂U G.
 //
 // Tiles are taken in blocks of whole tile rows of one image; a block's V and M (about 1 MB) stay
-// in L2 between the input transform, the 16 sgemm calls and the output transform. Threads take
+// in L2 between the input transform, the 16 (36) sgemm calls and the output transform. Threads take
 // whole blocks as they come free and write only their blocks' output rows, and a block's
 // arithmetic does not depend on the thread, so the forward and the input gradient are the same
 // on any number of threads. The weight gradient gives each thread a fixed range of blocks and
@@ -65,14 +67,6 @@ extension Conv2dGeometry {
             return Double((tile + 2) * (tile + 2) * winogradRowStride(tilesPerRow: tilesPerRow) * tileRows)
         }
         return work(4) <= largeWinogradTileWork * work(2)
-    }
-
-    /// This geometry on F(2×2, 3×3), which the weight gradient takes: its adjoint sums ∂M_ξ · V_ξᵀ
-    /// over every tile of the batch, where F(4×4)'s larger transform coefficients would add up.
-    var withSmallWinogradTiles: Conv2dGeometry {
-        var small = self
-        small.winogradTile = 2
-        return small
     }
 
     /// Floats of V and M a block aims at (1 MB): a block's transforms and its products then
@@ -136,7 +130,7 @@ extension Conv2dGeometry {
     /// Floats of scratch `winogradWeightGradient` needs: per thread, its sum of U's gradient
     /// (16, O, C) and a block's V and M, on F(2×2, 3×3).
     var winogradWeightGradientScratchCount: Int {
-        (16 * outputChannels * inputChannels + withSmallWinogradTiles.winogradThreadScratchCount) * threads
+        (winogradPositions * outputChannels * inputChannels + winogradThreadScratchCount) * threads
     }
 
     /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`):
@@ -640,9 +634,11 @@ private func transformOutput(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pla
 //          [0  2 −1 −2  1  0]         [ 1/24 −1/12  1/6 ]
 //          [0  4  0 −5  0  1]         [ 0     0     1  ]
 //
-// G's sixths and the products' larger sums cost precision: against a Double reference, a
-// 64-channel conv's output has a relative RMS error of 1.8·10⁻⁶ (F(2×2): 2.8·10⁻⁷), within the
-// kernel tests' 10⁻⁵ and far inside what training feels.
+// G's sixths and the transforms' larger coefficients cost precision: against a Double reference,
+// a 64-channel conv's output has a relative RMS error of 1.8·10⁻⁶ (F(2×2): 2.8·10⁻⁷; NumPy in
+// float32, normal data), about 2·10⁻⁵ of the output's RMS at worst. The SPARNet and
+// discriminator parity tests pass unchanged; VGG19 stays on F(2×2) (`VGG19.swift`). The weight
+// gradient is the adjoint as for F(2×2): ∂M = A ∂Y Aᵀ, ∂w = Gᵀ ∂U G.
 
 /// G applied to three taps (a kernel column, then a row of G w): the six rows of G (w0, w1, w2)ᵀ.
 @inline(__always)
@@ -792,15 +788,21 @@ private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pl
 /// weightGradient (O, C, 3, 3)  scratch: `g.winogradWeightGradientScratchCount` floats.
 func winogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                             weightGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-    let g = g.withSmallWinogradTiles
     let work = g.batch * g.columnColumns * (g.inputChannels + g.outputChannels)
     let parts = partCount(work: work, maximumParts: min(g.threads, g.batch * g.winogradBlocksPerImage))
     let sums = WinogradWeightGradientBlocks(g: g, input: input, outputGradient: outputGradient, scratch: scratch)
     forEachPart(work: work, maximumParts: parts, sums)
     let pairs = g.outputChannels * g.inputChannels
-    forEachRange(pairs, work: 16 * pairs * parts,
-                 WinogradWeightGradientSum(pairs: pairs, parts: parts, stride: 16 * pairs + g.winogradThreadScratchCount,
-                                           sums: scratch, weightGradient: weightGradient))
+    let positions = g.winogradPositions, stride = positions * pairs + g.winogradThreadScratchCount
+    if g.winogradTile == 4 {
+        forEachRange(pairs, work: positions * pairs * parts,
+                     WinogradWeightGradientSum4(pairs: pairs, parts: parts, stride: stride, sums: scratch,
+                                                weightGradient: weightGradient))
+    } else {
+        forEachRange(pairs, work: positions * pairs * parts,
+                     WinogradWeightGradientSum(pairs: pairs, parts: parts, stride: stride, sums: scratch,
+                                               weightGradient: weightGradient))
+    }
 }
 
 /// One thread's blocks of the weight gradient, summed into its ∂U (16, O, C) at the start of
@@ -812,20 +814,26 @@ private struct WinogradWeightGradientBlocks: ParallelWork {
 
     func run(part: Int, of parts: Int) {
         let c = g.inputChannels, o = g.outputChannels, capacity = g.winogradBlockCapacity
-        let sum = scratch + part * (16 * o * c + g.winogradThreadScratchCount)
-        let block = BlockScratch(g, at: sum + 16 * o * c)
-        sum.update(repeating: 0, count: 16 * o * c)
+        let positions = g.winogradPositions
+        let sum = scratch + part * (positions * o * c + g.winogradThreadScratchCount)
+        let block = BlockScratch(g, at: sum + positions * o * c)
+        sum.update(repeating: 0, count: positions * o * c)
         let blocks = g.batch * g.winogradBlocksPerImage
         for index in blocks * part / parts ..< blocks * (part + 1) / parts {
             let tiles = TileBlock(g, index)
             transformInputs(g, input, tiles, into: block)
             let dy = outputGradient + tiles.image * o * g.columnColumns
             for channel in 0..<o {
-                transformOutputGradient(g, dy + channel * g.columnColumns, firstTileRow: tiles.firstRow,
-                                        tileRows: tiles.rows, into: block.m + channel * capacity,
-                                        planeStride: g.winogradOutputPlaneStride)
+                let source = dy + channel * g.columnColumns, target = block.m + channel * capacity
+                if g.winogradTile == 4 {
+                    transformOutputGradient4(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                             into: target, planeStride: g.winogradOutputPlaneStride)
+                } else {
+                    transformOutputGradient(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                            into: target, planeStride: g.winogradOutputPlaneStride)
+                }
             }
-            for xi in 0..<16 {
+            for xi in 0..<positions {
                 serialMatrixMultiply(m: o, n: c, k: tiles.rows * g.winogradRowStride, block.m + xi * g.winogradOutputPlaneStride,
                                      leadingA: capacity, block.v + xi * g.winogradInputPlaneStride, transposeB: true,
                                      leadingB: capacity, into: sum + xi * o * c, beta: 1)
@@ -911,4 +919,119 @@ private func transformOutputGradient(_ g: Conv2dGeometry, _ dy: UnsafePointer<Fl
             write(3, rows.3)
         }
     }
+}
+
+/// ∂w[o][c] += Gᵀ (Σ_parts ∂U[o][c]) G for a range of (o, c) pairs, F(4×4, 3×3): ∂U is 6×6.
+private struct WinogradWeightGradientSum4: RangeWork {
+    let pairs: Int, parts: Int
+    /// Floats from one part's ∂U (36, O, C) to the next.
+    let stride: Int
+    let sums: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        for pair in range {
+            // ∂U[a][b] summed over the parts, row a in d[a] (lanes b < 6).
+            var rows = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+            for part in 0..<parts {
+                let u = sums + part * stride + pair
+                @inline(__always) func row(_ a: Int) -> SIMD8<Float> {
+                    SIMD8(u[(6 * a) * pairs], u[(6 * a + 1) * pairs], u[(6 * a + 2) * pairs], u[(6 * a + 3) * pairs],
+                          u[(6 * a + 4) * pairs], u[(6 * a + 5) * pairs], 0, 0)
+                }
+                rows.0 += row(0)
+                rows.1 += row(1)
+                rows.2 += row(2)
+                rows.3 += row(3)
+                rows.4 += row(4)
+                rows.5 += row(5)
+            }
+            // t = Gᵀ ∂U (3×6, row k in lanes b), then ∂w = t G (3×3): Gᵀ applied to t's columns,
+            // column b holding (t[0][b], t[1][b], t[2][b]) in its lanes.
+            let t = kernelGradientTransform4(rows.0, rows.1, rows.2, rows.3, rows.4, rows.5)
+            @inline(__always) func column(_ b: Int) -> SIMD8<Float> { SIMD8(t.0[b], t.1[b], t.2[b], 0, 0, 0, 0, 0) }
+            let k = kernelGradientTransform4(column(0), column(1), column(2), column(3), column(4), column(5))
+            let dw = weightGradient + pair * 9
+            for i in 0..<3 {
+                dw[3 * i] += k.0[i]
+                dw[3 * i + 1] += k.1[i]
+                dw[3 * i + 2] += k.2[i]
+            }
+        }
+    }
+}
+
+/// Gᵀ u for six values u along a row or column of ∂U (F(4×4)): the adjoint of `kernelTransform4`.
+@inline(__always)
+private func kernelGradientTransform4(_ u0: SIMD8<Float>, _ u1: SIMD8<Float>, _ u2: SIMD8<Float>, _ u3: SIMD8<Float>,
+                                      _ u4: SIMD8<Float>, _ u5: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    let outer = u1 + u2, inner = u3 + u4
+    return (u0 * 0.25 - outer * (1.0 / 6) + inner * (1.0 / 24),
+            (u2 - u1) * (1.0 / 6) + (u3 - u4) * (1.0 / 12),
+            (inner - outer) * (1.0 / 6) + u5)
+}
+
+/// ∂M_ξ[t] = (A ∂Y_t Aᵀ)[ξ], ξ = 6a + b, for the F(4×4) tiles of `tileRows` tile rows from
+/// `firstTileRow` of one output channel, as `transformOutputGradient`: ∂Y_t its 4×4 output
+/// gradient, zero where the tile overhangs (Ho, Wo) and for the columns past the last tile.
+/// Eight tiles (32 output columns) at a time.
+@inline(__always)
+private func transformOutputGradient4(_ g: Conv2dGeometry, _ dy: UnsafePointer<Float>, firstTileRow: Int,
+                                      tileRows: Int, into dm: UnsafeMutablePointer<Float>, planeStride: Int) {
+    let stride = g.winogradRowStride, wo = g.outputWidth, ho = g.outputHeight
+    for tileRow in 0..<tileRows {
+        let oy = 4 * (firstTileRow + tileRow)
+        let out = dm + tileRow * stride
+        for t in Swift.stride(from: 0, to: stride, by: 8) {
+            let x = 4 * t
+            // Row i of ∂Y for the eight tiles, split into its four columns (lane k: tile k).
+            @inline(__always) func columns(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                var a = SIMD16<Float>(), b = SIMD16<Float>()
+                if oy + i < ho {
+                    let row = dy + (oy + i) * wo + x
+                    if x + 32 <= wo {
+                        a = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self)
+                        b = UnsafeRawPointer(row + 16).loadUnaligned(as: SIMD16<Float>.self)
+                    } else {
+                        for lane in 0..<max(0, min(16, wo - x)) { a[lane] = row[lane] }
+                        for lane in 0..<max(0, min(16, wo - x - 16)) { b[lane] = row[16 + lane] }
+                    }
+                }
+                let even = SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf)
+                let odd = SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf)
+                return (even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf)
+            }
+            let y0 = columns(0), y1 = columns(1), y2 = columns(2), y3 = columns(3)
+            // A ∂Y (6×4 per tile) column j at a time, then (A ∂Y) Aᵀ row a at a time.
+            let c0 = outputGradientTransform4(y0.0, y1.0, y2.0, y3.0)
+            let c1 = outputGradientTransform4(y0.1, y1.1, y2.1, y3.1)
+            let c2 = outputGradientTransform4(y0.2, y1.2, y2.2, y3.2)
+            let c3 = outputGradientTransform4(y0.3, y1.3, y2.3, y3.3)
+            @inline(__always) func write(_ a: Int, _ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>,
+                                         _ r3: SIMD8<Float>) {
+                let row = outputGradientTransform4(r0, r1, r2, r3)
+                let base = out + 6 * a * planeStride + t
+                store8(row.0, base)
+                store8(row.1, base + planeStride)
+                store8(row.2, base + 2 * planeStride)
+                store8(row.3, base + 3 * planeStride)
+                store8(row.4, base + 4 * planeStride)
+                store8(row.5, base + 5 * planeStride)
+            }
+            write(0, c0.0, c1.0, c2.0, c3.0)
+            write(1, c0.1, c1.1, c2.1, c3.1)
+            write(2, c0.2, c1.2, c2.2, c3.2)
+            write(3, c0.3, c1.3, c2.3, c3.3)
+            write(4, c0.4, c1.4, c2.4, c3.4)
+            write(5, c0.5, c1.5, c2.5, c3.5)
+        }
+    }
+}
+
+/// A y for four values y along a row or column of a 4×4 output gradient: the adjoint of
+/// `outputTransform4`.
+@inline(__always)
+private func outputGradientTransform4(_ y0: SIMD8<Float>, _ y1: SIMD8<Float>, _ y2: SIMD8<Float>, _ y3: SIMD8<Float>)
+    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    let even = y0 + y2, odd = y1 + y3, evenScaled = y0 + 4 * y2, oddScaled = 2 * y1 + 8 * y3
+    return (y0, even + odd, even - odd, evenScaled + oddScaled, evenScaled - oddScaled, y3)
 }

@@ -188,7 +188,10 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         let ref = Reference.conv2dBackward(g, input: x.doubles, weight: w.doubles, outputGradient: dy.doubles)
         let transposed = g.inputGradientGeometry
         let inputTolerance = g.usesWinogradInputGradient && transposed.winogradTile == 4 ? 2e-4 : 1e-5
-        for (name, got, expected, atol) in [("input", dx, ref.input, inputTolerance), ("weight", dw, ref.weight, 1e-5),
+        // The weight gradient's elements each sum a product per output pixel of the batch (up to
+        // 4800 here), and F(4×4) rounds those sums at ≈ 10⁻⁵ of their size: 2.3·10⁻⁴ at most here.
+        let weightTolerance = g.usesWinograd && g.winogradTile == 4 ? 5e-4 : 1e-5
+        for (name, got, expected, atol) in [("input", dx, ref.input, inputTolerance), ("weight", dw, ref.weight, weightTolerance),
                                             ("bias", db, ref.bias, 1e-5)] {
             let r = compare(got.map { $0 - 1 }, expected, atol: atol, rtol: 1e-5, name: "d/d\(name)")
             #expect(r.passed, "\(g): \(r)")
