@@ -436,7 +436,7 @@ private struct WinogradForwardBlocks: ItemWork {
             let m = block.m + channel * capacity, bias = bias?[channel] ?? 0, plane = y + channel * g.columnColumns
             if g.winogradTile == 4 {
                 transformOutput4(g, m, planeStride: g.winogradOutputPlaneStride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                 bias: bias, into: plane)
+                                 bias: bias, into: plane, partial: block.horizontal)
             } else {
                 transformOutput(g, m, planeStride: g.winogradOutputPlaneStride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
                                 bias: bias, into: plane)
@@ -732,48 +732,50 @@ private func transformInput4(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, f
 
 /// Output rows of `tileRows` F(4×4) tile rows from `firstTileRow` of one output channel from its
 /// M_ξ (at `m + ξ·planeStride`, ξ = 6a + b): y = Aᵀ M A + bias, dropping what overhangs (Ho, Wo).
-/// Eight tiles (32 output columns) at a time.
+/// In two passes over a tile row, eight tiles (32 output columns) at a time: Aᵀ M column b at a
+/// time into `partial` ((6, 4) rows of `winogradRowStride` floats, in L1), then each output row
+/// from its six partial columns. (In one pass, the 36 planes' pointers did not fit the
+/// registers; their reloads and spills took 1.3× this one's time.)
 @inline(__always)
 private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, planeStride: Int, firstTileRow: Int,
-                              tileRows: Int, bias: Float, into y: UnsafeMutablePointer<Float>) {
-    let stride = g.winogradRowStride, wo = g.outputWidth, ho = g.outputHeight
+                              tileRows: Int, bias: Float, into y: UnsafeMutablePointer<Float>,
+                              partial: UnsafeMutablePointer<Float>) {
+    let stride = g.winogradRowStride, wo = g.outputWidth, ho = g.outputHeight, step = 6 * planeStride
     for tileRow in 0..<tileRows {
         let oy = 4 * (firstTileRow + tileRow)
-        let rows = min(4, ho - oy)
-        let source = m + tileRow * stride
-        for t in Swift.stride(from: 0, to: stride, by: 8) {
-            // Aᵀ M (4×6 per tile), column b at a time.
-            @inline(__always) func column(_ b: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-                @inline(__always) func at(_ a: Int) -> SIMD8<Float> { load8(source + (6 * a + b) * planeStride + t) }
-                return outputTransform4(at(0), at(1), at(2), at(3), at(4), at(5))
+        for b in 0..<6 {
+            let source = m + b * planeStride + tileRow * stride, target = partial + 4 * b * stride
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                let p = source + t
+                let column = outputTransform4(load8(p), load8(p + step), load8(p + 2 * step), load8(p + 3 * step),
+                                              load8(p + 4 * step), load8(p + 5 * step))
+                store8(column.0, target + t)
+                store8(column.1, target + stride + t)
+                store8(column.2, target + 2 * stride + t)
+                store8(column.3, target + 3 * stride + t)
             }
-            let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
-            // Output row i of the tiles, their four columns interleaved: lane 4k + j of the 32
-            // floats is tile k's column j (in 16-lane steps, as `transformInput4` deinterleaves).
-            let x = 4 * t
-            @inline(__always) func write(_ i: Int, _ s: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
-                                                       SIMD8<Float>, SIMD8<Float>)) {
-                guard i < rows else { return }
-                let r = outputTransform4(s.0, s.1, s.2, s.3, s.4, s.5)
+        }
+        for i in 0 ..< min(4, ho - oy) {
+            let row = partial + i * stride, output = y + (oy + i) * wo
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                let p = row + t, step = 4 * stride
+                let r = outputTransform4(load8(p), load8(p + step), load8(p + 2 * step), load8(p + 3 * step),
+                                         load8(p + 4 * step), load8(p + 5 * step))
+                // The tiles' four columns interleaved: lane 4k + j of the 32 floats is tile k's column j.
                 let y0 = r.0 + bias, y1 = r.1 + bias, y2 = r.2 + bias, y3 = r.3 + bias
                 let low = SIMD16(y0[0], y1[0], y2[0], y3[0], y0[1], y1[1], y2[1], y3[1],
                                  y0[2], y1[2], y2[2], y3[2], y0[3], y1[3], y2[3], y3[3])
                 let high = SIMD16(y0[4], y1[4], y2[4], y3[4], y0[5], y1[5], y2[5], y3[5],
                                   y0[6], y1[6], y2[6], y3[6], y0[7], y1[7], y2[7], y3[7])
-                let target = UnsafeMutableRawPointer(y + (oy + i) * wo + x)
+                let x = 4 * t
                 if x + 32 <= wo {
-                    target.storeBytes(of: low, as: SIMD16<Float>.self)
-                    target.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(output + x).storeBytes(of: low, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(output + x).storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
                 } else {
-                    let columns = y + (oy + i) * wo + x
-                    for lane in 0..<max(0, min(16, wo - x)) { columns[lane] = low[lane] }
-                    for lane in 0..<max(0, min(16, wo - x - 16)) { columns[16 + lane] = high[lane] }
+                    for lane in 0..<max(0, min(16, wo - x)) { output[x + lane] = low[lane] }
+                    for lane in 0..<max(0, min(16, wo - x - 16)) { output[x + 16 + lane] = high[lane] }
                 }
             }
-            write(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-            write(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
-            write(2, (c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
-            write(3, (c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
         }
     }
 }
@@ -827,7 +829,8 @@ private struct WinogradWeightGradientBlocks: ParallelWork {
                 let source = dy + channel * g.columnColumns, target = block.m + channel * capacity
                 if g.winogradTile == 4 {
                     transformOutputGradient4(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                             into: target, planeStride: g.winogradOutputPlaneStride)
+                                             into: target, planeStride: g.winogradOutputPlaneStride,
+                                             partial: block.horizontal)
                 } else {
                     transformOutputGradient(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
                                             into: target, planeStride: g.winogradOutputPlaneStride)
@@ -973,56 +976,58 @@ private func kernelGradientTransform4(_ u0: SIMD8<Float>, _ u1: SIMD8<Float>, _ 
 /// ∂M_ξ[t] = (A ∂Y_t Aᵀ)[ξ], ξ = 6a + b, for the F(4×4) tiles of `tileRows` tile rows from
 /// `firstTileRow` of one output channel, as `transformOutputGradient`: ∂Y_t its 4×4 output
 /// gradient, zero where the tile overhangs (Ho, Wo) and for the columns past the last tile.
-/// Eight tiles (32 output columns) at a time.
+/// In two passes over a tile row, eight tiles (32 output columns) at a time, as
+/// `transformOutput4`: ∂Y Aᵀ row i at a time into `partial` ((4, 6) rows of
+/// `winogradRowStride` floats), then A (∂Y Aᵀ) column b at a time into the planes.
 @inline(__always)
 private func transformOutputGradient4(_ g: Conv2dGeometry, _ dy: UnsafePointer<Float>, firstTileRow: Int,
-                                      tileRows: Int, into dm: UnsafeMutablePointer<Float>, planeStride: Int) {
-    let stride = g.winogradRowStride, wo = g.outputWidth, ho = g.outputHeight
+                                      tileRows: Int, into dm: UnsafeMutablePointer<Float>, planeStride: Int,
+                                      partial: UnsafeMutablePointer<Float>) {
+    let stride = g.winogradRowStride, wo = g.outputWidth, ho = g.outputHeight, step = 6 * planeStride
     for tileRow in 0..<tileRows {
         let oy = 4 * (firstTileRow + tileRow)
-        let out = dm + tileRow * stride
-        for t in Swift.stride(from: 0, to: stride, by: 8) {
-            let x = 4 * t
-            // Row i of ∂Y for the eight tiles, split into its four columns (lane k: tile k).
-            @inline(__always) func columns(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        for i in 0..<4 {
+            let target = partial + 6 * i * stride
+            guard oy + i < ho else {
+                target.update(repeating: 0, count: 6 * stride)
+                continue
+            }
+            let row = dy + (oy + i) * wo
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                // Row i of ∂Y for the eight tiles, split into its four columns (lane k: tile k).
+                let x = 4 * t
                 var a = SIMD16<Float>(), b = SIMD16<Float>()
-                if oy + i < ho {
-                    let row = dy + (oy + i) * wo + x
-                    if x + 32 <= wo {
-                        a = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self)
-                        b = UnsafeRawPointer(row + 16).loadUnaligned(as: SIMD16<Float>.self)
-                    } else {
-                        for lane in 0..<max(0, min(16, wo - x)) { a[lane] = row[lane] }
-                        for lane in 0..<max(0, min(16, wo - x - 16)) { b[lane] = row[16 + lane] }
-                    }
+                if x + 32 <= wo {
+                    a = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<Float>.self)
+                    b = UnsafeRawPointer(row + x + 16).loadUnaligned(as: SIMD16<Float>.self)
+                } else {
+                    for lane in 0..<max(0, min(16, wo - x)) { a[lane] = row[x + lane] }
+                    for lane in 0..<max(0, min(16, wo - x - 16)) { b[lane] = row[x + 16 + lane] }
                 }
                 let even = SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf)
                 let odd = SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf)
-                return (even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf)
+                let r = outputGradientTransform4(even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf)
+                store8(r.0, target + t)
+                store8(r.1, target + stride + t)
+                store8(r.2, target + 2 * stride + t)
+                store8(r.3, target + 3 * stride + t)
+                store8(r.4, target + 4 * stride + t)
+                store8(r.5, target + 5 * stride + t)
             }
-            let y0 = columns(0), y1 = columns(1), y2 = columns(2), y3 = columns(3)
-            // A ∂Y (6×4 per tile) column j at a time, then (A ∂Y) Aᵀ row a at a time.
-            let c0 = outputGradientTransform4(y0.0, y1.0, y2.0, y3.0)
-            let c1 = outputGradientTransform4(y0.1, y1.1, y2.1, y3.1)
-            let c2 = outputGradientTransform4(y0.2, y1.2, y2.2, y3.2)
-            let c3 = outputGradientTransform4(y0.3, y1.3, y2.3, y3.3)
-            @inline(__always) func write(_ a: Int, _ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>,
-                                         _ r3: SIMD8<Float>) {
-                let row = outputGradientTransform4(r0, r1, r2, r3)
-                let base = out + 6 * a * planeStride + t
-                store8(row.0, base)
-                store8(row.1, base + planeStride)
-                store8(row.2, base + 2 * planeStride)
-                store8(row.3, base + 3 * planeStride)
-                store8(row.4, base + 4 * planeStride)
-                store8(row.5, base + 5 * planeStride)
+        }
+        for b in 0..<6 {
+            let column = partial + b * stride, out = dm + b * planeStride + tileRow * stride
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                let p = column + t, rowStep = 6 * stride
+                let r = outputGradientTransform4(load8(p), load8(p + rowStep), load8(p + 2 * rowStep), load8(p + 3 * rowStep))
+                let q = out + t
+                store8(r.0, q)
+                store8(r.1, q + step)
+                store8(r.2, q + 2 * step)
+                store8(r.3, q + 3 * step)
+                store8(r.4, q + 4 * step)
+                store8(r.5, q + 5 * step)
             }
-            write(0, c0.0, c1.0, c2.0, c3.0)
-            write(1, c0.1, c1.1, c2.1, c3.1)
-            write(2, c0.2, c1.2, c2.2, c3.2)
-            write(3, c0.3, c1.3, c2.3, c3.3)
-            write(4, c0.4, c1.4, c2.4, c3.4)
-            write(5, c0.5, c1.5, c2.5, c3.5)
         }
     }
 }
