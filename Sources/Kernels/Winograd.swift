@@ -85,11 +85,31 @@ extension Conv2dGeometry {
     /// Blocks of one image.
     public var winogradBlocksPerImage: Int { (winogradTileRows + winogradBlockRows - 1) / winogradBlockRows }
 
+    /// Floats of V and M a block of several whole images aims at (`winogradImagesPerBlock`):
+    /// twice `winogradBlockFloats`. 128→128 at 16², batch 8: one image a block (64 columns per
+    /// product) took 1.1–1.2× as long as two, and four were no faster than two.
+    static let winogradMultiImageBlockFloats = 2 * winogradBlockFloats
+
+    /// Whole images per block: where one image's tiles take less than a block (small maps), as
+    /// many as fit `winogradMultiImageBlockFloats`, at most ⌈N / threads⌉ so that every thread
+    /// gets a block; else 1.
+    public var winogradImagesPerBlock: Int {
+        guard winogradBlocksPerImage == 1 else { return 1 }
+        let perImage = winogradPositions * (inputChannels + outputChannels) * winogradRowStride * winogradTileRows
+        return max(1, min((batch + threads - 1) / threads, Self.winogradMultiImageBlockFloats / perImage))
+    }
+
+    /// Blocks of the batch.
+    public var winogradBlockCount: Int {
+        winogradBlocksPerImage == 1 ? (batch + winogradImagesPerBlock - 1) / winogradImagesPerBlock
+            : batch * winogradBlocksPerImage
+    }
+
     /// Columns of a block's V_ξ and M_ξ: its tile rows at `winogradRowStride`, rounded up to 16.
     /// The sgemm calls multiply all of them: OpenBLAS 0.3.21's small-matrix kernel (products
     /// under 10⁶ multiply-adds) takes a heap buffer per call when n is not a multiple of 16, and a
     /// step allocates nothing. The columns past the block's tiles are never read back.
-    var winogradBlockCapacity: Int { (winogradBlockRows * winogradRowStride + 15) / 16 * 16 }
+    var winogradBlockCapacity: Int { (winogradImagesPerBlock * winogradBlockRows * winogradRowStride + 15) / 16 * 16 }
 
     /// Floats from V_ξ to V_ξ₊₁ in a block: C rows of `winogradBlockCapacity`, and one cache line
     /// more. Without it the planes are a multiple of 4 KiB apart, and the transforms, which read or
@@ -325,7 +345,7 @@ func winogradForward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: U
     transformWeight(g, weight, rotatingTransposed: rotatingTransposed, into: scratch)
     let blocks = WinogradForwardBlocks(g: g, input: input, transformedWeight: scratch, bias: bias, output: output,
                                        scratch: scratch + g.winogradPositions * g.outputChannels * g.inputChannels)
-    forEachItem(g.batch * g.winogradBlocksPerImage, work: g.batch * g.columnColumns * (g.inputChannels + g.outputChannels),
+    forEachItem(g.winogradBlockCount, work: g.batch * g.columnColumns * (g.inputChannels + g.outputChannels),
                 maximumParts: g.threads, blocks)
 }
 
@@ -425,21 +445,24 @@ private struct WinogradForwardBlocks: ItemWork {
         let tiles = TileBlock(g, index)
         transformInputs(g, input, tiles, into: block)
         for xi in 0..<g.winogradPositions {
-            serialMatrixMultiply(m: o, n: (tiles.rows * g.winogradRowStride + 15) / 16 * 16, k: c,
+            serialMatrixMultiply(m: o, n: (tiles.columns + 15) / 16 * 16, k: c,
                                  transformedWeight + xi * o * c,
                                  block.v + xi * g.winogradInputPlaneStride, leadingB: capacity,
                                  into: block.m + xi * g.winogradOutputPlaneStride,
                                  leadingC: capacity)
         }
-        let y = output + tiles.image * o * g.columnColumns
-        for channel in 0..<o {
-            let m = block.m + channel * capacity, bias = bias?[channel] ?? 0, plane = y + channel * g.columnColumns
-            if g.winogradTile == 4 {
-                transformOutput4(g, m, planeStride: g.winogradOutputPlaneStride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                 bias: bias, into: plane, partial: block.horizontal)
-            } else {
-                transformOutput(g, m, planeStride: g.winogradOutputPlaneStride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                bias: bias, into: plane)
+        for (image, column) in tiles.images {
+            let y = output + image * o * g.columnColumns
+            for channel in 0..<o {
+                let m = block.m + channel * capacity + column, bias = bias?[channel] ?? 0
+                let plane = y + channel * g.columnColumns, stride = g.winogradOutputPlaneStride
+                if g.winogradTile == 4 {
+                    transformOutput4(g, m, planeStride: stride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                     bias: bias, into: plane, partial: block.horizontal)
+                } else {
+                    transformOutput(g, m, planeStride: stride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                    bias: bias, into: plane)
+                }
             }
         }
     }
@@ -460,14 +483,33 @@ private struct BlockScratch {
     }
 }
 
-/// Block `index` of the batch: image `image`, tile rows `firstRow ..< firstRow + rows`.
+/// Block `index` of the batch: tile rows `firstRow ..< firstRow + rows` of images
+/// `image ..< image + imageCount` (several whole images, or part of one).
 private struct TileBlock {
-    let image: Int, firstRow: Int, rows: Int
+    let image: Int, imageCount: Int, firstRow: Int, rows: Int
+    /// Columns of V and M per image: the block's tile rows at `winogradRowStride`.
+    let imageColumns: Int
 
     init(_ g: Conv2dGeometry, _ index: Int) {
-        image = index / g.winogradBlocksPerImage
-        firstRow = index % g.winogradBlocksPerImage * g.winogradBlockRows
-        rows = min(g.winogradBlockRows, g.winogradTileRows - firstRow)
+        if g.winogradBlocksPerImage == 1 {
+            image = index * g.winogradImagesPerBlock
+            imageCount = min(g.winogradImagesPerBlock, g.batch - image)
+            (firstRow, rows) = (0, g.winogradTileRows)
+        } else {
+            image = index / g.winogradBlocksPerImage
+            imageCount = 1
+            firstRow = index % g.winogradBlocksPerImage * g.winogradBlockRows
+            rows = min(g.winogradBlockRows, g.winogradTileRows - firstRow)
+        }
+        imageColumns = rows * g.winogradRowStride
+    }
+
+    /// Columns of V and M the block's tiles take.
+    var columns: Int { imageCount * imageColumns }
+
+    /// Each image of the block and the column its tiles start at in V and M.
+    var images: some Sequence<(image: Int, column: Int)> {
+        (0..<imageCount).lazy.map { [image, imageColumns] in (image + $0, $0 * imageColumns) }
     }
 }
 
@@ -477,13 +519,15 @@ private func transformInputs(_ g: Conv2dGeometry, _ input: UnsafePointer<Float>,
                              into block: BlockScratch) {
     let c = g.inputChannels, plane = g.storedHeight * g.storedWidth, capacity = g.winogradBlockCapacity
     for channel in 0..<c {
-        let source = input + (tiles.image * c + channel) * plane, v = block.v + channel * capacity
-        if g.winogradTile == 4 {
-            transformInput4(g, plane: source, firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
-                            planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
-        } else {
-            transformInput(g, plane: source, firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
-                           planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
+        for (image, column) in tiles.images {
+            let source = input + (image * c + channel) * plane, v = block.v + channel * capacity + column
+            if g.winogradTile == 4 {
+                transformInput4(g, plane: source, firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
+                                planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
+            } else {
+                transformInput(g, plane: source, firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
+                               planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
+            }
         }
     }
 }
@@ -791,7 +835,7 @@ private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pl
 func winogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                             weightGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
     let work = g.batch * g.columnColumns * (g.inputChannels + g.outputChannels)
-    let parts = partCount(work: work, maximumParts: min(g.threads, g.batch * g.winogradBlocksPerImage))
+    let parts = partCount(work: work, maximumParts: min(g.threads, g.winogradBlockCount))
     let sums = WinogradWeightGradientBlocks(g: g, input: input, outputGradient: outputGradient, scratch: scratch)
     forEachPart(work: work, maximumParts: parts, sums)
     let pairs = g.outputChannels * g.inputChannels
@@ -820,24 +864,26 @@ private struct WinogradWeightGradientBlocks: ParallelWork {
         let sum = scratch + part * (positions * o * c + g.winogradThreadScratchCount)
         let block = BlockScratch(g, at: sum + positions * o * c)
         sum.update(repeating: 0, count: positions * o * c)
-        let blocks = g.batch * g.winogradBlocksPerImage
+        let blocks = g.winogradBlockCount
         for index in blocks * part / parts ..< blocks * (part + 1) / parts {
             let tiles = TileBlock(g, index)
             transformInputs(g, input, tiles, into: block)
-            let dy = outputGradient + tiles.image * o * g.columnColumns
-            for channel in 0..<o {
-                let source = dy + channel * g.columnColumns, target = block.m + channel * capacity
-                if g.winogradTile == 4 {
-                    transformOutputGradient4(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                             into: target, planeStride: g.winogradOutputPlaneStride,
-                                             partial: block.horizontal)
-                } else {
-                    transformOutputGradient(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                            into: target, planeStride: g.winogradOutputPlaneStride)
+            for (image, column) in tiles.images {
+                let dy = outputGradient + image * o * g.columnColumns
+                for channel in 0..<o {
+                    let source = dy + channel * g.columnColumns, target = block.m + channel * capacity + column
+                    if g.winogradTile == 4 {
+                        transformOutputGradient4(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                                 into: target, planeStride: g.winogradOutputPlaneStride,
+                                                 partial: block.horizontal)
+                    } else {
+                        transformOutputGradient(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                                into: target, planeStride: g.winogradOutputPlaneStride)
+                    }
                 }
             }
             for xi in 0..<positions {
-                serialMatrixMultiply(m: o, n: c, k: tiles.rows * g.winogradRowStride, block.m + xi * g.winogradOutputPlaneStride,
+                serialMatrixMultiply(m: o, n: c, k: tiles.columns, block.m + xi * g.winogradOutputPlaneStride,
                                      leadingA: capacity, block.v + xi * g.winogradInputPlaneStride, transposeB: true,
                                      leadingB: capacity, into: sum + xi * o * c, beta: 1)
             }

@@ -114,6 +114,11 @@ let winogradConvGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 4, height: 9, width: 30, kernelSize: 3, padding: .reflect(2)),
     Conv2dGeometry(batch: 2, inputChannels: 4, outputChannels: 3, height: 7, width: 28, kernelSize: 3, padding: .zero(2)),
     Conv2dGeometry(batch: 2, inputChannels: 5, outputChannels: 3, height: 6, width: 61, kernelSize: 3, padding: .zero(1)),
+    // Blocks of several whole images, the last one short (5 images, 2 a block, on one thread).
+    Conv2dGeometry(batch: 5, inputChannels: 6, outputChannels: 7, height: 9, width: 14, kernelSize: 3,
+                   padding: .reflect(1), threads: 1),
+    Conv2dGeometry(batch: 5, inputChannels: 6, outputChannels: 7, height: 14, width: 30, kernelSize: 3,
+                   padding: .reflect(1), upsamplesInput: true, threads: 1),
 ]
 
 /// The Winograd geometries above that take F(4×4, 3×3), on F(2×2, 3×3) instead.
@@ -218,6 +223,10 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         #expect(winogradConvGeometries.contains { $0.winogradTile == 2 }
                  && winogradConvGeometries.contains { $0.winogradTile == 4 && $0.winogradBlocksPerImage > 2 }
                  && winogradConvGeometries.contains { $0.usesWinogradInputGradient && $0.inputGradientGeometry.winogradTile == 4 })
+        #expect(winogradConvGeometries.contains {
+            $0.winogradTile == 2 && $0.winogradImagesPerBlock > 1 && $0.batch % $0.winogradImagesPerBlock != 0 })
+        #expect(winogradConvGeometries.contains {
+            $0.winogradTile == 4 && $0.winogradImagesPerBlock > 1 && $0.batch % $0.winogradImagesPerBlock != 0 })
         #expect(smallTileWinogradConvGeometries.count >= 8
                  && smallTileWinogradConvGeometries.allSatisfy { $0.usesWinograd && $0.winogradTile == 2 })
         // 128² and 32² maps take F(4×4); 16² (4 tiles a row, rounded to 8) stays on F(2×2).
