@@ -43,6 +43,17 @@ import TestSupport
         }
         let geometry = try #require(lines.first?["geometry"] as? String)
         #expect(geometry.contains("winograd") == (path == "winograd") && geometry.contains("shifted rows") == (path != "im2col"))
+        #expect(geometry.contains("F(4×4)") == (path == "winograd"), "\(geometry)")
+    }
+
+    @Test("--no-large-winograd-tiles keeps a 32² conv on F(2×2) and says so")
+    func smallWinogradTiles() throws {
+        let lines = try Self.bench(["--workload", "conv", "--batch", "2", "--input-channels", "8", "--output-channels", "16",
+                                    "--size", "32", "--repeats", "1", "--no-large-winograd-tiles", "--threads", "2",
+                                    "--no-count-allocations"])
+        let first = try #require(lines.first)
+        #expect(first["large_winograd_tiles"] as? String == "false")
+        #expect((first["geometry"] as? String)?.contains("winograd F(2×2)") == true, "\(first)")
     }
 
     /// A tiny SPARNetHD (the tiny generator at 64², the tiny discriminator, every loss on,
