@@ -148,7 +148,7 @@ extension Conv2dGeometry {
     }
 
     /// Floats of scratch `winogradWeightGradient` needs: per thread, its sum of U's gradient
-    /// (16, O, C) and a block's V and M, on F(2×2, 3×3).
+    /// (positions, O, C) and a block's V and M.
     var winogradWeightGradientScratchCount: Int {
         (winogradPositions * outputChannels * inputChannels + winogradThreadScratchCount) * threads
     }
@@ -350,9 +350,9 @@ func winogradForward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: U
 }
 
 /// U_ξ[o][c] = (G w[o][c] Gᵀ)[ξ] for ξ = (tile + 2)·a + b: weight (O, C, 3, 3) → U (positions,
-/// O, C), split over the threads by output channel; overwrites `u`. With `rotatingTransposed` the weight is read
-/// as the transposed conv's (`inputGradientGeometry`): w[o][c] = stored[c][o] rotated by 180°,
-/// the stored weight being (C, O, 3, 3) in `g`'s terms.
+/// O, C), split over the threads by output channel; overwrites `u`. With `rotatingTransposed`
+/// the weight is read as the transposed conv's (`inputGradientGeometry`): w[o][c] = stored[c][o]
+/// rotated by 180°, the stored weight being (C, O, 3, 3) in `g`'s terms.
 private func transformWeight(_ g: Conv2dGeometry, _ weight: UnsafePointer<Float>, rotatingTransposed: Bool = false,
                              into u: UnsafeMutablePointer<Float>) {
     let pairs = g.outputChannels * g.inputChannels
@@ -711,6 +711,17 @@ private func outputTransform4(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD
     return (m0 + sum12 + sum34, difference12 + 2 * difference34, sum12 + 4 * sum34, difference12 + 8 * difference34 + m5)
 }
 
+/// The four columns of eight F(4×4) tiles in 32 consecutive floats (`low` the first 16): lane k of
+/// column j is float 4k + j. (In 16-lane halves: LLVM turns SIMD32's evenHalf into stack traffic
+/// and gathers.)
+@inline(__always)
+private func tileColumns(_ low: SIMD16<Float>, _ high: SIMD16<Float>)
+    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    let even = SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf)
+    let odd = SIMD16(lowHalf: low.oddHalf, highHalf: high.oddHalf)
+    return (even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf)
+}
+
 /// V_ξ[t] = (Bᵀ d_t B)[ξ], ξ = 6a + b, for the F(4×4) tiles of `tileRows` tile rows from
 /// `firstTileRow`, as `transformInput`: each padded input row transformed horizontally once
 /// (6 values per tile), then each tile row combining its six rows vertically.
@@ -733,20 +744,16 @@ private func transformInput4(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, f
             iy = reflect(iy, h)
         }
         readPaddedRow(g, row: plane + (iy >> up) * g.storedWidth, into: row, reflecting: reflecting)
-        // Tile t reads padded columns 4t ..< 4t + 6: of the 32 floats from 4t, lanes 4k + j are
-        // column j < 4 of tile k, of those from 4t + 4 its columns 4 and 5. (Deinterleaved in
-        // 16-lane halves: LLVM turns SIMD32's evenHalf into stack traffic and gathers.)
+        // Tile t reads padded columns 4t ..< 4t + 6: columns 0–3 of the 32 floats from 4t, and
+        // columns 0–1 of those from 4t + 4.
         let source = UnsafeRawPointer(row)
         @inline(__always) func sixteen(_ offset: Int) -> SIMD16<Float> {
             source.loadUnaligned(fromByteOffset: 4 * offset, as: SIMD16<Float>.self)
         }
         for t in Swift.stride(from: 0, to: stride, by: 8) {
-            let a = sixteen(4 * t), b = sixteen(4 * t + 16), c = sixteen(4 * t + 4), d = sixteen(4 * t + 20)
-            let even = SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf)
-            let odd = SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf)
-            let row = inputTransform4(even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf,
-                                      SIMD16(lowHalf: c.evenHalf, highHalf: d.evenHalf).evenHalf,
-                                      SIMD16(lowHalf: c.oddHalf, highHalf: d.oddHalf).evenHalf)
+            let d = tileColumns(sixteen(4 * t), sixteen(4 * t + 16))
+            let next = tileColumns(sixteen(4 * t + 4), sixteen(4 * t + 20))
+            let row = inputTransform4(d.0, d.1, d.2, d.3, next.0, next.1)
             store8(row.0, h0 + t)
             store8(row.1, h0 + stride + t)
             store8(row.2, h0 + 2 * stride + t)
@@ -851,7 +858,7 @@ func winogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>, ou
     }
 }
 
-/// One thread's blocks of the weight gradient, summed into its ∂U (16, O, C) at the start of
+/// One thread's blocks of the weight gradient, summed into its ∂U (positions, O, C) at the start of
 /// its scratch.
 private struct WinogradWeightGradientBlocks: ParallelWork {
     let g: Conv2dGeometry
@@ -979,7 +986,7 @@ private struct WinogradWeightGradientSum4: RangeWork {
 
     func run(_ range: Range<Int>) {
         for pair in range {
-            // ∂U[a][b] summed over the parts, row a in d[a] (lanes b < 6).
+            // ∂U[a][b] summed over the parts, row a in `rows.a` (lanes b < 6).
             var rows = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
             for part in 0..<parts {
                 let u = sums + part * stride + pair
@@ -1050,9 +1057,8 @@ private func transformOutputGradient4(_ g: Conv2dGeometry, _ dy: UnsafePointer<F
                     for lane in 0..<max(0, min(16, wo - x)) { a[lane] = row[x + lane] }
                     for lane in 0..<max(0, min(16, wo - x - 16)) { b[lane] = row[x + 16 + lane] }
                 }
-                let even = SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf)
-                let odd = SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf)
-                let r = outputGradientTransform4(even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf)
+                let y = tileColumns(a, b)
+                let r = outputGradientTransform4(y.0, y.1, y.2, y.3)
                 store8(r.0, target + t)
                 store8(r.1, target + stride + t)
                 store8(r.2, target + 2 * stride + t)
