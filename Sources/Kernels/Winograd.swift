@@ -57,7 +57,11 @@ extension Conv2dGeometry {
     /// The product work of F(4×4, 3×3) at most, as a fraction of F(2×2, 3×3)'s (positions ×
     /// rounded tiles), for a conv to take it: its transforms cost more per tile, and its
     /// rounding of tile rows to 8 tiles is coarser. At 128² it does 0.56 of the products, at
-    /// 16² (4 tiles padded to 8) 1.1.
+    /// 16² 0.56 too with two images a row (`winogradImagesPerRow`).
+    ///
+    /// The choice does not depend on the batch, so that a conv rounds the same way on any number
+    /// of ranks (one image alone at 16² does 1.1 of F(2×2)'s work; SPARNetHD's 16² convs at
+    /// batch 1 are 0.2 % of its generator).
     static let largeWinogradTileWork = 0.8
 
     /// Whether F(4×4, 3×3) does at most `largeWinogradTileWork` of F(2×2, 3×3)'s product work.
@@ -65,51 +69,82 @@ extension Conv2dGeometry {
         func work(_ tile: Int) -> Double {
             let tilesPerRow = (outputWidth + tile - 1) / tile, tileRows = (outputHeight + tile - 1) / tile
             return Double((tile + 2) * (tile + 2) * winogradRowStride(tilesPerRow: tilesPerRow) * tileRows)
+                / Double(imagesPerRow(tile: tile, tilesPerRow: tilesPerRow))
         }
         return work(4) <= largeWinogradTileWork * work(2)
     }
+
+    /// Images side by side in a tile row of V and M: 2 where F(4×4) has at most 4 tiles a row
+    /// (outputs at most 16 wide), which would leave half of the transforms' 8 lanes empty; the
+    /// first image's tiles take lanes 0–3 and the second's lanes 4–7 of the same rows. Else 1.
+    public var winogradImagesPerRow: Int { Self.imagesPerRow(tile: winogradTile, tilesPerRow: winogradTilesPerRow) }
+
+    static func imagesPerRow(tile: Int, tilesPerRow: Int) -> Int { tile == 4 && tilesPerRow <= 4 ? 2 : 1 }
+
+    /// Groups of `winogradImagesPerRow` images sharing tile rows (the last one short if N is odd).
+    public var winogradImageGroups: Int { (batch + winogradImagesPerRow - 1) / winogradImagesPerRow }
 
     /// Floats of V and M a block aims at (1 MB): a block's transforms and its products then
     /// run within a core's L2. Larger blocks (the im2col tiles' 4 MB and 2048 columns, as at first)
     /// took 1.15–1.2× as long for the forward and the input gradient of 64-channel convs at 64².
     static let winogradBlockFloats = 1 << 18
 
-    /// Tile rows per block: V and M within `winogradBlockFloats` (or the smaller `tileFloats`),
-    /// at least one row, blocks of one image as even as they can be.
+    /// Columns a block's products have at least, whatever `winogradBlockFloats` says, where the
+    /// batch has the tiles: each product packs its U_ξ (O, C) for the block's columns, which
+    /// dominates below about a hundred of them. 512→512 at 32², batch 1: forward 32.6 → 13.8 ms
+    /// (blocks of one row of 8 tiles → 32 columns); 64→64 at 128², batch 8: backward 60.7 → 47.4 ms
+    /// (32 → 128 columns); 512→512 at 64²: forward 73 → 33 ms.
+    static let winogradMinimumBlockColumns = 128
+
+    /// Tile rows per block: V and M within `winogradBlockFloats` but at least
+    /// `winogradMinimumBlockColumns` columns, and few enough rows that every thread gets a block;
+    /// a `tileFloats` below the default caps them too (the tests' small blocks). At least one
+    /// row, blocks of one image group as even as they can be. Pairs of images
+    /// (`winogradImagesPerRow`) aim at `winogradMultiImageBlockFloats`.
     public var winogradBlockRows: Int {
         let perRow = winogradPositions * (inputChannels + outputChannels) * winogradRowStride
-        let rows = max(1, min(winogradTileRows, min(tileFloats, Self.winogradBlockFloats) / perRow))
+        let limit = winogradImagesPerRow > 1 ? Self.winogradMultiImageBlockFloats : Self.winogradBlockFloats
+        var rows = max(limit / perRow, (Self.winogradMinimumBlockColumns + winogradRowStride - 1) / winogradRowStride)
+        let blocksForThreads = (threads + winogradImageGroups - 1) / winogradImageGroups
+        rows = min(rows, (winogradTileRows + blocksForThreads - 1) / blocksForThreads)
+        if tileFloats < Self.defaultTileFloats { rows = min(rows, tileFloats / perRow) }
+        rows = max(1, min(winogradTileRows, rows))
         let blocks = (winogradTileRows + rows - 1) / rows
         return (winogradTileRows + blocks - 1) / blocks
     }
-    /// Blocks of one image.
-    public var winogradBlocksPerImage: Int { (winogradTileRows + winogradBlockRows - 1) / winogradBlockRows }
+    /// Blocks of one image group.
+    public var winogradBlocksPerGroup: Int { (winogradTileRows + winogradBlockRows - 1) / winogradBlockRows }
 
-    /// Floats of V and M a block of several whole images aims at (`winogradImagesPerBlock`):
+    /// Floats of V and M a block of several whole images aims at (`winogradGroupsPerBlock`):
     /// twice `winogradBlockFloats`. 128→128 at 16², batch 8: one image a block (64 columns per
     /// product) took 1.1–1.2× as long as two, and four were no faster than two.
     static let winogradMultiImageBlockFloats = 2 * winogradBlockFloats
 
-    /// Whole images per block: where one image's tiles take less than a block (small maps), as
-    /// many as fit `winogradMultiImageBlockFloats`, at most ⌈N / threads⌉ so that every thread
-    /// gets a block; else 1.
-    public var winogradImagesPerBlock: Int {
-        guard winogradBlocksPerImage == 1 else { return 1 }
-        let perImage = winogradPositions * (inputChannels + outputChannels) * winogradRowStride * winogradTileRows
-        return max(1, min((batch + threads - 1) / threads, Self.winogradMultiImageBlockFloats / perImage))
+    /// Whole image groups per block: where one group's tiles take less than a block (small maps),
+    /// as many as fit `winogradMultiImageBlockFloats` or make `winogradMinimumBlockColumns`, in a
+    /// number of blocks that is a multiple of the threads (8 groups in blocks of 3 kept one of
+    /// two threads idle a third of the time); else 1.
+    public var winogradGroupsPerBlock: Int {
+        guard winogradBlocksPerGroup == 1 else { return 1 }
+        let groups = winogradImageGroups, groupColumns = winogradTileRows * winogradRowStride
+        let perGroup = winogradPositions * (inputChannels + outputChannels) * groupColumns
+        let most = max(1, Self.winogradMultiImageBlockFloats / perGroup,
+                       (Self.winogradMinimumBlockColumns + groupColumns - 1) / groupColumns)
+        let blocks = ((groups + most - 1) / most + threads - 1) / threads * threads
+        return max(1, (groups + blocks - 1) / blocks)
     }
 
     /// Blocks of the batch.
     public var winogradBlockCount: Int {
-        winogradBlocksPerImage == 1 ? (batch + winogradImagesPerBlock - 1) / winogradImagesPerBlock
-            : batch * winogradBlocksPerImage
+        winogradBlocksPerGroup == 1 ? (winogradImageGroups + winogradGroupsPerBlock - 1) / winogradGroupsPerBlock
+            : winogradImageGroups * winogradBlocksPerGroup
     }
 
     /// Columns of a block's V_ξ and M_ξ: its tile rows at `winogradRowStride`, rounded up to 16.
     /// The sgemm calls multiply all of them: OpenBLAS 0.3.21's small-matrix kernel (products
     /// under 10⁶ multiply-adds) takes a heap buffer per call when n is not a multiple of 16, and a
     /// step allocates nothing. The columns past the block's tiles are never read back.
-    var winogradBlockCapacity: Int { (winogradImagesPerBlock * winogradBlockRows * winogradRowStride + 15) / 16 * 16 }
+    var winogradBlockCapacity: Int { (winogradGroupsPerBlock * winogradBlockRows * winogradRowStride + 15) / 16 * 16 }
 
     /// Floats from V_ξ to V_ξ₊₁ in a block: C rows of `winogradBlockCapacity`, and one cache line
     /// more. Without it the planes are a multiple of 4 KiB apart, and the transforms, which read or
@@ -147,10 +182,23 @@ extension Conv2dGeometry {
                               shiftedRows: false, winograd: usesWinograd, largeWinogradTiles: winogradTile == 4)
     }
 
+    /// The geometry `winogradWeightGradient` runs on: this one, or F(2×2, 3×3) where the forward
+    /// puts two images in a row (`winogradImagesPerRow`). F(4×4)'s weight-gradient products are
+    /// then as deep as a block's 32–96 tiles, and 128→128 at 16², batch 16, took 1.2× as long.
+    public var weightGradientGeometry: Conv2dGeometry {
+        guard winogradImagesPerRow > 1 else { return self }
+        return Conv2dGeometry(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
+                              height: height, width: width, kernelSize: kernelSize, stride: stride, padding: padding,
+                              upsamplesInput: upsamplesInput, tileFloats: tileFloats,
+                              minimumTileColumns: minimumTileColumns, threads: threads, shiftedRows: usesShiftedRows,
+                              winograd: usesWinograd, largeWinogradTiles: false, oneChannelDirect: usesOneChannelDirect)
+    }
+
     /// Floats of scratch `winogradWeightGradient` needs: per thread, its sum of U's gradient
-    /// (positions, O, C) and a block's V and M.
+    /// (positions, O, C) and a block's V and M (of `weightGradientGeometry`).
     var winogradWeightGradientScratchCount: Int {
-        (winogradPositions * outputChannels * inputChannels + winogradThreadScratchCount) * threads
+        let g = weightGradientGeometry
+        return (g.winogradPositions * g.outputChannels * g.inputChannels + g.winogradThreadScratchCount) * threads
     }
 
     /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`):
@@ -160,7 +208,8 @@ extension Conv2dGeometry {
     public var usesWinogradInputGradient: Bool {
         guard usesWinograd, padding.amount <= 2, !padding.reflects || padding.amount == 1 else { return false }
         let transposed = inputGradientGeometry
-        return transposed.usesWinograd && 4 * transposed.winogradRowStride <= 5 * transposed.winogradTilesPerRow
+        return transposed.usesWinograd
+            && 4 * transposed.winogradRowStride <= 5 * transposed.winogradImagesPerRow * transposed.winogradTilesPerRow
     }
 
     /// Positions of one image along a border strip of a reflected padding: the padded width W + 2
@@ -451,14 +500,15 @@ private struct WinogradForwardBlocks: ItemWork {
                                  into: block.m + xi * g.winogradOutputPlaneStride,
                                  leadingC: capacity)
         }
-        for (image, column) in tiles.images {
-            let y = output + image * o * g.columnColumns
+        for (image, pairedImage, column) in tiles.groups {
+            let y = output + image * o * g.columnColumns, pairedY = pairedImage.map { output + $0 * o * g.columnColumns }
             for channel in 0..<o {
                 let m = block.m + channel * capacity + column, bias = bias?[channel] ?? 0
                 let plane = y + channel * g.columnColumns, stride = g.winogradOutputPlaneStride
                 if g.winogradTile == 4 {
                     transformOutput4(g, m, planeStride: stride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                     bias: bias, into: plane, partial: block.horizontal)
+                                     bias: bias, into: plane, pairedInto: pairedY.map { $0 + channel * g.columnColumns },
+                                     partial: block.horizontal)
                 } else {
                     transformOutput(g, m, planeStride: stride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
                                     bias: bias, into: plane)
@@ -483,33 +533,40 @@ private struct BlockScratch {
     }
 }
 
-/// Block `index` of the batch: tile rows `firstRow ..< firstRow + rows` of images
-/// `image ..< image + imageCount` (several whole images, or part of one).
+/// Block `index` of the batch: tile rows `firstRow ..< firstRow + rows` of image groups
+/// `group ..< group + groupCount` (several whole groups, or part of one; `winogradImagesPerRow`).
 private struct TileBlock {
-    let image: Int, imageCount: Int, firstRow: Int, rows: Int
-    /// Columns of V and M per image: the block's tile rows at `winogradRowStride`.
-    let imageColumns: Int
+    let group: Int, groupCount: Int, firstRow: Int, rows: Int
+    /// Columns of V and M per group: the block's tile rows at `winogradRowStride`.
+    let groupColumns: Int
+    let batch: Int, imagesPerRow: Int
 
     init(_ g: Conv2dGeometry, _ index: Int) {
-        if g.winogradBlocksPerImage == 1 {
-            image = index * g.winogradImagesPerBlock
-            imageCount = min(g.winogradImagesPerBlock, g.batch - image)
+        if g.winogradBlocksPerGroup == 1 {
+            group = index * g.winogradGroupsPerBlock
+            groupCount = min(g.winogradGroupsPerBlock, g.winogradImageGroups - group)
             (firstRow, rows) = (0, g.winogradTileRows)
         } else {
-            image = index / g.winogradBlocksPerImage
-            imageCount = 1
-            firstRow = index % g.winogradBlocksPerImage * g.winogradBlockRows
+            group = index / g.winogradBlocksPerGroup
+            groupCount = 1
+            firstRow = index % g.winogradBlocksPerGroup * g.winogradBlockRows
             rows = min(g.winogradBlockRows, g.winogradTileRows - firstRow)
         }
-        imageColumns = rows * g.winogradRowStride
+        groupColumns = rows * g.winogradRowStride
+        (batch, imagesPerRow) = (g.batch, g.winogradImagesPerRow)
     }
 
     /// Columns of V and M the block's tiles take.
-    var columns: Int { imageCount * imageColumns }
+    var columns: Int { groupCount * groupColumns }
 
-    /// Each image of the block and the column its tiles start at in V and M.
-    var images: some Sequence<(image: Int, column: Int)> {
-        (0..<imageCount).lazy.map { [image, imageColumns] in (image + $0, $0 * imageColumns) }
+    /// Each group of the block: its image, the image in lanes 4–7 of its rows if it pairs two
+    /// (nil for one image, or for the last of an odd batch), and the column its tiles start at
+    /// in V and M.
+    var groups: some Sequence<(image: Int, pairedImage: Int?, column: Int)> {
+        (0..<groupCount).lazy.map { [group, groupColumns, batch, imagesPerRow] in
+            let image = (group + $0) * imagesPerRow
+            return (image, imagesPerRow > 1 && image + 1 < batch ? image + 1 : nil, $0 * groupColumns)
+        }
     }
 }
 
@@ -519,16 +576,26 @@ private func transformInputs(_ g: Conv2dGeometry, _ input: UnsafePointer<Float>,
                              into block: BlockScratch) {
     let c = g.inputChannels, plane = g.storedHeight * g.storedWidth, capacity = g.winogradBlockCapacity
     for channel in 0..<c {
-        for (image, column) in tiles.images {
+        for (image, pairedImage, column) in tiles.groups {
             let source = input + (image * c + channel) * plane, v = block.v + channel * capacity + column
             if g.winogradTile == 4 {
-                transformInput4(g, plane: source, firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
+                transformInput4(g, plane: source, pairedPlane: pairedImage.map { input + ($0 * c + channel) * plane },
+                                firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
                                 planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
             } else {
                 transformInput(g, plane: source, firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
                                planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
             }
         }
+    }
+}
+
+/// The first `count` (≤ 16) lanes of `value` to `p`.
+@inline(__always) private func storePrefix(_ value: SIMD16<Float>, of count: Int, _ p: UnsafeMutablePointer<Float>) {
+    if count == 16 {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD16<Float>.self)
+    } else {
+        for lane in 0..<count { p[lane] = value[lane] }
     }
 }
 
@@ -693,6 +760,22 @@ private func kernelTransform4(_ w0: SIMD8<Float>, _ w1: SIMD8<Float>, _ w2: SIMD
             (1.0 / 6) * (quarterSum + 0.5 * w1), (1.0 / 6) * (quarterSum - 0.5 * w1), w2)
 }
 
+/// Six vectors of eight tiles: a transformed row or column of each tile's 6×6 patch.
+private typealias Transformed4 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+/// Bᵀ d along the rows of tiles t ..< t + 8 of a padded input row: tile t reads padded columns
+/// 4t ..< 4t + 6, columns 0–3 of the 32 floats from 4t and columns 0–1 of those from 4t + 4.
+@inline(__always)
+private func horizontalTransform4(_ row: UnsafePointer<Float>, _ t: Int) -> Transformed4 {
+    let source = UnsafeRawPointer(row)
+    @inline(__always) func sixteen(_ offset: Int) -> SIMD16<Float> {
+        source.loadUnaligned(fromByteOffset: 4 * offset, as: SIMD16<Float>.self)
+    }
+    let d = tileColumns(sixteen(4 * t), sixteen(4 * t + 16))
+    let next = tileColumns(sixteen(4 * t + 4), sixteen(4 * t + 20))
+    return inputTransform4(d.0, d.1, d.2, d.3, next.0, next.1)
+}
+
 /// Bᵀ d for six values along a row or column of a 6×6 patch.
 @inline(__always)
 private func inputTransform4(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>,
@@ -724,14 +807,15 @@ private func tileColumns(_ low: SIMD16<Float>, _ high: SIMD16<Float>)
 
 /// V_ξ[t] = (Bᵀ d_t B)[ξ], ξ = 6a + b, for the F(4×4) tiles of `tileRows` tile rows from
 /// `firstTileRow`, as `transformInput`: each padded input row transformed horizontally once
-/// (6 values per tile), then each tile row combining its six rows vertically.
+/// (6 values per tile), then each tile row combining its six rows vertically. With two images a
+/// row (`winogradImagesPerRow`), `pairedPlane`'s tiles take lanes 4–7 (zeros without one).
 @inline(__always)
-private func transformInput4(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, firstTileRow: Int, tileRows: Int,
-                             into v: UnsafeMutablePointer<Float>, planeStride: Int,
+private func transformInput4(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, pairedPlane: UnsafePointer<Float>?,
+                             firstTileRow: Int, tileRows: Int, into v: UnsafeMutablePointer<Float>, planeStride: Int,
                              horizontal: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>) {
     let stride = g.winogradRowStride, p = g.padding.amount, h = g.height
     let up = g.upsamplesInput ? 1 : 0
-    let reflecting = g.padding.reflects
+    let reflecting = g.padding.reflects, pairs = g.winogradImagesPerRow > 1
     for r in 0 ..< 4 * tileRows + 2 {
         // Padded row 4·firstTileRow + r is input row iy.
         var iy = 4 * firstTileRow + r - p
@@ -743,17 +827,7 @@ private func transformInput4(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, f
             }
             iy = reflect(iy, h)
         }
-        readPaddedRow(g, row: plane + (iy >> up) * g.storedWidth, into: row, reflecting: reflecting)
-        // Tile t reads padded columns 4t ..< 4t + 6: columns 0–3 of the 32 floats from 4t, and
-        // columns 0–1 of those from 4t + 4.
-        let source = UnsafeRawPointer(row)
-        @inline(__always) func sixteen(_ offset: Int) -> SIMD16<Float> {
-            source.loadUnaligned(fromByteOffset: 4 * offset, as: SIMD16<Float>.self)
-        }
-        for t in Swift.stride(from: 0, to: stride, by: 8) {
-            let d = tileColumns(sixteen(4 * t), sixteen(4 * t + 16))
-            let next = tileColumns(sixteen(4 * t + 4), sixteen(4 * t + 20))
-            let row = inputTransform4(d.0, d.1, d.2, d.3, next.0, next.1)
+        @inline(__always) func store(_ row: Transformed4, _ t: Int) {
             store8(row.0, h0 + t)
             store8(row.1, h0 + stride + t)
             store8(row.2, h0 + 2 * stride + t)
@@ -761,6 +835,24 @@ private func transformInput4(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, f
             store8(row.4, h0 + 4 * stride + t)
             store8(row.5, h0 + 5 * stride + t)
         }
+        readPaddedRow(g, row: plane + (iy >> up) * g.storedWidth, into: row, reflecting: reflecting)
+        guard pairs else {
+            for t in Swift.stride(from: 0, to: stride, by: 8) { store(horizontalTransform4(row, t), t) }
+            continue
+        }
+        // One row of 8 lanes (stride 8): this image's 4 tiles, then the paired image's. Their
+        // padded rows overlap in the 4·8 + 2 floats the lanes read, so each is transformed apart.
+        let first = horizontalTransform4(row, 0)
+        var second: Transformed4 = (.zero, .zero, .zero, .zero, .zero, .zero)
+        if let pairedPlane {
+            readPaddedRow(g, row: pairedPlane + (iy >> up) * g.storedWidth, into: row, reflecting: reflecting)
+            second = horizontalTransform4(row, 0)
+        }
+        @inline(__always) func joined(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            SIMD8(lowHalf: a.lowHalf, highHalf: b.lowHalf)
+        }
+        store((joined(first.0, second.0), joined(first.1, second.1), joined(first.2, second.2),
+               joined(first.3, second.3), joined(first.4, second.4), joined(first.5, second.5)), 0)
     }
     for tileRow in 0..<tileRows {
         let r0 = horizontal + 4 * tileRow * 6 * stride
@@ -786,11 +878,12 @@ private func transformInput4(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, f
 /// In two passes over a tile row, eight tiles (32 output columns) at a time: Aᵀ M column b at a
 /// time into `partial` ((6, 4) rows of `winogradRowStride` floats, in L1), then each output row
 /// from its six partial columns. (In one pass, the 36 planes' pointers did not fit the
-/// registers; their reloads and spills took 1.3× this one's time.)
+/// registers; their reloads and spills took 1.3× this one's time.) With two images a row
+/// (`winogradImagesPerRow`), lanes 4–7 are `pairedY`'s tiles.
 @inline(__always)
 private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, planeStride: Int, firstTileRow: Int,
                               tileRows: Int, bias: Float, into y: UnsafeMutablePointer<Float>,
-                              partial: UnsafeMutablePointer<Float>) {
+                              pairedInto pairedY: UnsafeMutablePointer<Float>?, partial: UnsafeMutablePointer<Float>) {
     let stride = g.winogradRowStride, wo = g.outputWidth, ho = g.outputHeight, step = 6 * planeStride
     for tileRow in 0..<tileRows {
         let oy = 4 * (firstTileRow + tileRow)
@@ -819,7 +912,11 @@ private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pl
                 let high = SIMD16(y0[4], y1[4], y2[4], y3[4], y0[5], y1[5], y2[5], y3[5],
                                   y0[6], y1[6], y2[6], y3[6], y0[7], y1[7], y2[7], y3[7])
                 let x = 4 * t
-                if x + 32 <= wo {
+                if g.winogradImagesPerRow > 1 {
+                    // wo ≤ 16: each image's row is one half.
+                    storePrefix(low, of: wo, output)
+                    if let pairedY { storePrefix(high, of: wo, pairedY + (oy + i) * wo) }
+                } else if x + 32 <= wo {
                     UnsafeMutableRawPointer(output + x).storeBytes(of: low, as: SIMD16<Float>.self)
                     UnsafeMutableRawPointer(output + x).storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
                 } else {
@@ -841,6 +938,7 @@ private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pl
 /// weightGradient (O, C, 3, 3)  scratch: `g.winogradWeightGradientScratchCount` floats.
 func winogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                             weightGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    let g = g.weightGradientGeometry
     let work = g.batch * g.columnColumns * (g.inputChannels + g.outputChannels)
     let parts = partCount(work: work, maximumParts: min(g.threads, g.winogradBlockCount))
     let sums = WinogradWeightGradientBlocks(g: g, input: input, outputGradient: outputGradient, scratch: scratch)
@@ -875,7 +973,8 @@ private struct WinogradWeightGradientBlocks: ParallelWork {
         for index in blocks * part / parts ..< blocks * (part + 1) / parts {
             let tiles = TileBlock(g, index)
             transformInputs(g, input, tiles, into: block)
-            for (image, column) in tiles.images {
+            // One image a row (`weightGradientGeometry`).
+            for (image, _, column) in tiles.groups {
                 let dy = outputGradient + image * o * g.columnColumns
                 for channel in 0..<o {
                     let source = dy + channel * g.columnColumns, target = block.m + channel * capacity + column

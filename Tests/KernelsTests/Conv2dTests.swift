@@ -119,6 +119,17 @@ let winogradConvGeometries: [Conv2dGeometry] = [
                    padding: .reflect(1), threads: 1),
     Conv2dGeometry(batch: 5, inputChannels: 6, outputChannels: 7, height: 14, width: 30, kernelSize: 3,
                    padding: .reflect(1), upsamplesInput: true, threads: 1),
+    // F(4×4) with two images a row (outputs ≤ 16 wide): an odd batch whose last image has no
+    // partner, 13 columns (the fourth tile overhangs), an upsampled input with zero padding, and
+    // blocks of one tile row (small `tileFloats`) on two threads.
+    Conv2dGeometry(batch: 5, inputChannels: 6, outputChannels: 7, height: 16, width: 16, kernelSize: 3,
+                   padding: .reflect(1), threads: 1),
+    Conv2dGeometry(batch: 2, inputChannels: 9, outputChannels: 8, height: 11, width: 13, kernelSize: 3,
+                   padding: .reflect(1)),
+    Conv2dGeometry(batch: 4, inputChannels: 5, outputChannels: 6, height: 16, width: 16, kernelSize: 3,
+                   padding: .zero(1), upsamplesInput: true),
+    Conv2dGeometry(batch: 3, inputChannels: 4, outputChannels: 5, height: 14, width: 15, kernelSize: 3,
+                   padding: .reflect(1), tileFloats: 36 * 9 * 8, minimumTileColumns: 1, threads: 2),
 ]
 
 /// The Winograd geometries above that take F(4×4, 3×3), on F(2×2, 3×3) instead.
@@ -195,7 +206,7 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         let inputTolerance = g.usesWinogradInputGradient && transposed.winogradTile == 4 ? 2e-4 : 1e-5
         // The weight gradient's elements each sum a product per output pixel of the batch (up to
         // 4800 here), and F(4×4) rounds those sums at ≈ 10⁻⁵ of their size: 2.3·10⁻⁴ at most here.
-        let weightTolerance = g.usesWinograd && g.winogradTile == 4 ? 5e-4 : 1e-5
+        let weightTolerance = g.usesWinograd && g.weightGradientGeometry.winogradTile == 4 ? 5e-4 : 1e-5
         for (name, got, expected, atol) in [("input", dx, ref.input, inputTolerance), ("weight", dw, ref.weight, weightTolerance),
                                             ("bias", db, ref.bias, 1e-5)] {
             let r = compare(got.map { $0 - 1 }, expected, atol: atol, rtol: 1e-5, name: "d/d\(name)")
@@ -221,20 +232,31 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         #expect(!shiftedRowsConvGeometries.contains { $0.usesWinograd })
         #expect(winogradConvGeometries.allSatisfy { $0.usesWinograd })
         #expect(winogradConvGeometries.contains { $0.winogradTile == 2 }
-                 && winogradConvGeometries.contains { $0.winogradTile == 4 && $0.winogradBlocksPerImage > 2 }
+                 && winogradConvGeometries.contains { $0.winogradTile == 4 && $0.winogradBlocksPerGroup > 2 }
                  && winogradConvGeometries.contains { $0.usesWinogradInputGradient && $0.inputGradientGeometry.winogradTile == 4 })
+        #expect(smallTileWinogradConvGeometries.contains {
+            $0.winogradGroupsPerBlock > 1 && $0.batch % $0.winogradGroupsPerBlock != 0 })
         #expect(winogradConvGeometries.contains {
-            $0.winogradTile == 2 && $0.winogradImagesPerBlock > 1 && $0.batch % $0.winogradImagesPerBlock != 0 })
-        #expect(winogradConvGeometries.contains {
-            $0.winogradTile == 4 && $0.winogradImagesPerBlock > 1 && $0.batch % $0.winogradImagesPerBlock != 0 })
+            $0.winogradTile == 4 && $0.winogradGroupsPerBlock > 1 && $0.batch % $0.winogradGroupsPerBlock != 0 })
         #expect(smallTileWinogradConvGeometries.count >= 8
                  && smallTileWinogradConvGeometries.allSatisfy { $0.usesWinograd && $0.winogradTile == 2 })
-        // 128² and 32² maps take F(4×4); 16² (4 tiles a row, rounded to 8) stays on F(2×2).
-        #expect([128, 32, 16].map {
-            Conv2dGeometry(batch: 1, inputChannels: 8, outputChannels: 8, height: $0, width: $0, kernelSize: 3,
-                           padding: .reflect(1)).winogradTile
-        } == [4, 4, 2])
-        #expect(winogradConvGeometries.contains { $0.winogradBlocksPerImage > 2 })
+        // 128², 32² and 16² (two images a row) maps take F(4×4), 8² Winograd not at all; on any batch.
+        #expect([128, 32, 16, 8].map {
+            let g = Conv2dGeometry(batch: 1, inputChannels: 8, outputChannels: 8, height: $0, width: $0, kernelSize: 3,
+                                   padding: .reflect(1))
+            return g.usesWinograd ? g.winogradTile : 0
+        } == [4, 4, 4, 0])
+        let pairs = Conv2dGeometry(batch: 2, inputChannels: 8, outputChannels: 8, height: 16, width: 16, kernelSize: 3,
+                                   padding: .reflect(1))
+        #expect(pairs.winogradTile == 4 && pairs.winogradImagesPerRow == 2 && pairs.usesWinogradInputGradient
+                 && pairs.inputGradientGeometry.winogradImagesPerRow == 2
+                 && pairs.weightGradientGeometry.winogradTile == 2)
+        let paired = winogradConvGeometries.filter { $0.winogradImagesPerRow == 2 }
+        #expect(paired.contains { $0.batch % 2 == 1 && $0.winogradGroupsPerBlock > 1 }
+                 && paired.contains { $0.batch % 2 == 1 && $0.winogradBlocksPerGroup > 1 }
+                 && paired.contains { $0.outputWidth < 16 } && paired.contains { $0.upsamplesInput }
+                 && paired.contains { $0.usesWinogradInputGradient })
+        #expect(winogradConvGeometries.contains { $0.winogradBlocksPerGroup > 2 })
         #expect(winogradConvGeometries.contains { $0.usesWinogradInputGradient }
                  && winogradConvGeometries.contains { !$0.usesWinogradInputGradient })
         #expect(zip(shiftedRowsConvGeometries, im2colConvGeometries).allSatisfy { $0.rowsPerTile == $1.rowsPerTile })
