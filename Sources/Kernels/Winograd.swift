@@ -194,11 +194,40 @@ extension Conv2dGeometry {
                               winograd: usesWinograd, largeWinogradTiles: false, oneChannelDirect: usesOneChannelDirect)
     }
 
-    /// Floats of scratch `winogradWeightGradient` needs: per thread, its sum of U's gradient
-    /// (positions, O, C) and a block's V and M (of `weightGradientGeometry`).
+    /// Floats of scratch `winogradWeightGradient` needs (of `weightGradientGeometry`): per thread,
+    /// its sum of U's gradient (positions, O, C) and a block's V and M; or, splitting positions,
+    /// one ∂U, a whole group's V and ∂M and each thread's row buffers.
     var winogradWeightGradientScratchCount: Int {
-        let g = weightGradientGeometry
-        return (g.winogradPositions * g.outputChannels * g.inputChannels + g.winogradThreadScratchCount) * threads
+        let g = weightGradientGeometry, sum = g.winogradPositions * g.outputChannels * g.inputChannels
+        if g.winogradWeightGradientSplitsPositions {
+            return sum + g.winogradWholeGroupFloats + g.winogradWholeGroupBufferFloats * threads
+        }
+        return (sum + g.winogradThreadScratchCount) * threads
+    }
+
+    /// Columns of a whole image group's V_ξ and ∂M_ξ, rounded up to 16 as `winogradBlockCapacity`.
+    var winogradGroupCapacity: Int { (winogradTileRows * winogradRowStride + 15) / 16 * 16 }
+
+    /// Floats of a whole image group's V and ∂M (with a cache line between planes).
+    var winogradWholeGroupFloats: Int {
+        winogradPositions * ((inputChannels + outputChannels) * winogradGroupCapacity + 32)
+    }
+
+    /// Floats of one thread's row buffers for a whole image group: the horizontal transforms of
+    /// its tile·rows + 2 input rows and one padded row, as in `winogradThreadScratchCount`.
+    var winogradWholeGroupBufferFloats: Int {
+        (winogradTile * winogradTileRows + 2) * (winogradTile + 2) * winogradRowStride + winogradTile * winogradRowStride
+            + winogradTile
+    }
+
+    /// Whether the weight gradient takes one whole image group at a time on all threads, its
+    /// products split by position ξ into one ∂U, instead of each thread summing its own blocks
+    /// into its own ∂U: where a thread's ∂U (positions, O, C), zeroed and summed, outweighs its
+    /// share of the batch's V and ∂M, and a group's fit 16 M floats. That is wide channels on
+    /// small maps: SPARNetHD's 512→512 at 32² and 64², batch 1.
+    public var winogradWeightGradientSplitsPositions: Bool {
+        guard threads > 1, winogradWholeGroupFloats <= 1 << 24 else { return false }
+        return winogradPositions * outputChannels * inputChannels * threads > winogradImageGroups * winogradWholeGroupFloats
     }
 
     /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`):
@@ -489,22 +518,22 @@ private struct WinogradForwardBlocks: ItemWork {
     let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
 
     func run(item index: Int, part: Int) {
-        let c = g.inputChannels, o = g.outputChannels, capacity = g.winogradBlockCapacity
-        let block = BlockScratch(g, at: scratch + part * g.winogradThreadScratchCount)
+        let c = g.inputChannels, o = g.outputChannels
+        let block = BlockScratch(g, at: scratch + part * g.winogradThreadScratchCount), capacity = block.capacity
         let tiles = TileBlock(g, index)
-        transformInputs(g, input, tiles, into: block)
+        transformInputs(g, input, tiles, channels: 0..<c, into: block)
         for xi in 0..<g.winogradPositions {
             serialMatrixMultiply(m: o, n: (tiles.columns + 15) / 16 * 16, k: c,
                                  transformedWeight + xi * o * c,
-                                 block.v + xi * g.winogradInputPlaneStride, leadingB: capacity,
-                                 into: block.m + xi * g.winogradOutputPlaneStride,
+                                 block.v + xi * block.inputPlaneStride, leadingB: capacity,
+                                 into: block.m + xi * block.outputPlaneStride,
                                  leadingC: capacity)
         }
         for (image, pairedImage, column) in tiles.groups {
             let y = output + image * o * g.columnColumns, pairedY = pairedImage.map { output + $0 * o * g.columnColumns }
             for channel in 0..<o {
                 let m = block.m + channel * capacity + column, bias = bias?[channel] ?? 0
-                let plane = y + channel * g.columnColumns, stride = g.winogradOutputPlaneStride
+                let plane = y + channel * g.columnColumns, stride = block.outputPlaneStride
                 if g.winogradTile == 4 {
                     transformOutput4(g, m, planeStride: stride, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
                                      bias: bias, into: plane, pairedInto: pairedY.map { $0 + channel * g.columnColumns },
@@ -524,12 +553,27 @@ private struct WinogradForwardBlocks: ItemWork {
 private struct BlockScratch {
     let v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>
     let horizontal: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>
+    /// Columns of a row of V_ξ or M_ξ, and the floats from one plane to the next.
+    let capacity: Int, inputPlaneStride: Int, outputPlaneStride: Int
 
     init(_ g: Conv2dGeometry, at base: UnsafeMutablePointer<Float>) {
         v = base
         m = v + g.winogradPositions * g.winogradInputPlaneStride
         horizontal = m + g.winogradPositions * g.winogradOutputPlaneStride
         row = horizontal + (g.winogradTile * g.winogradBlockRows + 2) * (g.winogradTile + 2) * g.winogradRowStride
+        (capacity, inputPlaneStride, outputPlaneStride) =
+            (g.winogradBlockCapacity, g.winogradInputPlaneStride, g.winogradOutputPlaneStride)
+    }
+
+    /// A whole image group's V and M at `base` (`winogradWholeGroupFloats`), with one thread's
+    /// row buffers at `buffers` (`winogradWholeGroupBufferFloats`).
+    init(wholeGroupOf g: Conv2dGeometry, at base: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>) {
+        capacity = g.winogradGroupCapacity
+        (inputPlaneStride, outputPlaneStride) = (g.inputChannels * capacity + 16, g.outputChannels * capacity + 16)
+        v = base
+        m = v + g.winogradPositions * inputPlaneStride
+        horizontal = buffers
+        row = horizontal + (g.winogradTile * g.winogradTileRows + 2) * (g.winogradTile + 2) * g.winogradRowStride
     }
 }
 
@@ -556,6 +600,13 @@ private struct TileBlock {
         (batch, imagesPerRow) = (g.batch, g.winogradImagesPerRow)
     }
 
+    /// Every tile row of image group `group`.
+    init(_ g: Conv2dGeometry, wholeGroup group: Int) {
+        (self.group, groupCount, firstRow, rows) = (group, 1, 0, g.winogradTileRows)
+        groupColumns = rows * g.winogradRowStride
+        (batch, imagesPerRow) = (g.batch, g.winogradImagesPerRow)
+    }
+
     /// Columns of V and M the block's tiles take.
     var columns: Int { groupCount * groupColumns }
 
@@ -570,21 +621,21 @@ private struct TileBlock {
     }
 }
 
-/// V of every input channel of a block into `block.v`.
+/// V of input `channels` of a block into `block.v`.
 @inline(__always)
 private func transformInputs(_ g: Conv2dGeometry, _ input: UnsafePointer<Float>, _ tiles: TileBlock,
-                             into block: BlockScratch) {
-    let c = g.inputChannels, plane = g.storedHeight * g.storedWidth, capacity = g.winogradBlockCapacity
-    for channel in 0..<c {
+                             channels: Range<Int>, into block: BlockScratch) {
+    let c = g.inputChannels, plane = g.storedHeight * g.storedWidth, capacity = block.capacity
+    for channel in channels {
         for (image, pairedImage, column) in tiles.groups {
             let source = input + (image * c + channel) * plane, v = block.v + channel * capacity + column
             if g.winogradTile == 4 {
                 transformInput4(g, plane: source, pairedPlane: pairedImage.map { input + ($0 * c + channel) * plane },
                                 firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
-                                planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
+                                planeStride: block.inputPlaneStride, horizontal: block.horizontal, row: block.row)
             } else {
                 transformInput(g, plane: source, firstTileRow: tiles.firstRow, tileRows: tiles.rows, into: v,
-                               planeStride: g.winogradInputPlaneStride, horizontal: block.horizontal, row: block.row)
+                               planeStride: block.inputPlaneStride, horizontal: block.horizontal, row: block.row)
             }
         }
     }
@@ -940,11 +991,26 @@ func winogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>, ou
                             weightGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
     let g = g.weightGradientGeometry
     let work = g.batch * g.columnColumns * (g.inputChannels + g.outputChannels)
-    let parts = partCount(work: work, maximumParts: min(g.threads, g.winogradBlockCount))
-    let sums = WinogradWeightGradientBlocks(g: g, input: input, outputGradient: outputGradient, scratch: scratch)
-    forEachPart(work: work, maximumParts: parts, sums)
     let pairs = g.outputChannels * g.inputChannels
-    let positions = g.winogradPositions, stride = positions * pairs + g.winogradThreadScratchCount
+    let positions = g.winogradPositions
+    var parts = 1, stride = 0
+    if g.winogradWeightGradientSplitsPositions {
+        let buffers = scratch + positions * pairs + g.winogradWholeGroupFloats
+        for group in 0..<g.winogradImageGroups {
+            let tiles = TileBlock(g, wholeGroup: group)
+            forEachPart(work: work / g.winogradImageGroups, maximumParts: g.threads,
+                        WinogradWholeGroupTransforms(g: g, input: input, outputGradient: outputGradient, tiles: tiles,
+                                                     block: scratch + positions * pairs, buffers: buffers))
+            forEachRange(positions, work: work / g.winogradImageGroups * g.outputChannels,
+                         WinogradWholeGroupProducts(g: g, tiles: tiles, block: scratch + positions * pairs,
+                                                    buffers: buffers, sum: scratch, beta: group == 0 ? 0 : 1))
+        }
+    } else {
+        parts = partCount(work: work, maximumParts: min(g.threads, g.winogradBlockCount))
+        stride = positions * pairs + g.winogradThreadScratchCount
+        forEachPart(work: work, maximumParts: parts,
+                    WinogradWeightGradientBlocks(g: g, input: input, outputGradient: outputGradient, scratch: scratch))
+    }
     if g.winogradTile == 4 {
         forEachRange(pairs, work: positions * pairs * parts,
                      WinogradWeightGradientSum4(pairs: pairs, parts: parts, stride: stride, sums: scratch,
@@ -964,7 +1030,7 @@ private struct WinogradWeightGradientBlocks: ParallelWork {
     let scratch: UnsafeMutablePointer<Float>
 
     func run(part: Int, of parts: Int) {
-        let c = g.inputChannels, o = g.outputChannels, capacity = g.winogradBlockCapacity
+        let c = g.inputChannels, o = g.outputChannels
         let positions = g.winogradPositions
         let sum = scratch + part * (positions * o * c + g.winogradThreadScratchCount)
         let block = BlockScratch(g, at: sum + positions * o * c)
@@ -972,27 +1038,71 @@ private struct WinogradWeightGradientBlocks: ParallelWork {
         let blocks = g.winogradBlockCount
         for index in blocks * part / parts ..< blocks * (part + 1) / parts {
             let tiles = TileBlock(g, index)
-            transformInputs(g, input, tiles, into: block)
-            // One image a row (`weightGradientGeometry`).
-            for (image, _, column) in tiles.groups {
-                let dy = outputGradient + image * o * g.columnColumns
-                for channel in 0..<o {
-                    let source = dy + channel * g.columnColumns, target = block.m + channel * capacity + column
-                    if g.winogradTile == 4 {
-                        transformOutputGradient4(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                                 into: target, planeStride: g.winogradOutputPlaneStride,
-                                                 partial: block.horizontal)
-                    } else {
-                        transformOutputGradient(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
-                                                into: target, planeStride: g.winogradOutputPlaneStride)
-                    }
-                }
-            }
+            transformInputs(g, input, tiles, channels: 0..<c, into: block)
+            transformOutputGradients(g, outputGradient, tiles, channels: 0..<o, into: block)
             for xi in 0..<positions {
-                serialMatrixMultiply(m: o, n: c, k: tiles.columns, block.m + xi * g.winogradOutputPlaneStride,
-                                     leadingA: capacity, block.v + xi * g.winogradInputPlaneStride, transposeB: true,
-                                     leadingB: capacity, into: sum + xi * o * c, beta: 1)
+                serialMatrixMultiply(m: o, n: c, k: tiles.columns, block.m + xi * block.outputPlaneStride,
+                                     leadingA: block.capacity, block.v + xi * block.inputPlaneStride, transposeB: true,
+                                     leadingB: block.capacity, into: sum + xi * o * c, beta: 1)
             }
+        }
+    }
+}
+
+/// ∂M of output `channels` of a block into `block.m` (one image a row: `weightGradientGeometry`).
+@inline(__always)
+private func transformOutputGradients(_ g: Conv2dGeometry, _ outputGradient: UnsafePointer<Float>, _ tiles: TileBlock,
+                                      channels: Range<Int>, into block: BlockScratch) {
+    let o = g.outputChannels
+    for (image, _, column) in tiles.groups {
+        let dy = outputGradient + image * o * g.columnColumns
+        for channel in channels {
+            let source = dy + channel * g.columnColumns, target = block.m + channel * block.capacity + column
+            if g.winogradTile == 4 {
+                transformOutputGradient4(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                         into: target, planeStride: block.outputPlaneStride, partial: block.horizontal)
+            } else {
+                transformOutputGradient(g, source, firstTileRow: tiles.firstRow, tileRows: tiles.rows,
+                                        into: target, planeStride: block.outputPlaneStride)
+            }
+        }
+    }
+}
+
+/// V and ∂M of a whole image group (`winogradWeightGradientSplitsPositions`), the C + O channels
+/// split over the threads, each with its own row buffers.
+private struct WinogradWholeGroupTransforms: ParallelWork {
+    let g: Conv2dGeometry
+    let input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let tiles: TileBlock
+    /// The group's V and ∂M, and each thread's row buffers (`winogradWholeGroupBufferFloats`).
+    let block: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let c = g.inputChannels, channels = c + g.outputChannels
+        let group = BlockScratch(wholeGroupOf: g, at: block, buffers: buffers + part * g.winogradWholeGroupBufferFloats)
+        let range = channels * part / parts ..< channels * (part + 1) / parts
+        transformInputs(g, input, tiles, channels: range.clamped(to: 0..<c), into: group)
+        let outputs = range.clamped(to: c..<channels)
+        transformOutputGradients(g, outputGradient, tiles, channels: outputs.lowerBound - c ..< outputs.upperBound - c,
+                                 into: group)
+    }
+}
+
+/// ∂U_ξ (=, or += with `beta` 1) ∂M_ξ · V_ξᵀ for a range of positions ξ of a whole image group.
+private struct WinogradWholeGroupProducts: RangeWork {
+    let g: Conv2dGeometry
+    let tiles: TileBlock
+    let block: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>
+    let sum: UnsafeMutablePointer<Float>, beta: Float
+
+    func run(_ positions: Range<Int>) {
+        let c = g.inputChannels, o = g.outputChannels
+        let group = BlockScratch(wholeGroupOf: g, at: block, buffers: buffers)
+        for xi in positions {
+            serialMatrixMultiply(m: o, n: c, k: tiles.columns, group.m + xi * group.outputPlaneStride,
+                                 leadingA: group.capacity, group.v + xi * group.inputPlaneStride, transposeB: true,
+                                 leadingB: group.capacity, into: sum + xi * o * c, beta: beta)
         }
     }
 }
