@@ -1115,31 +1115,53 @@ private struct WinogradWeightGradientSum: RangeWork {
     let sums: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
-        for pair in range {
-            // Rows of ∂U (4×4), each a SIMD4 over the column b.
-            var d = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
-            for part in 0..<parts {
-                let u = sums + part * stride + pair
-                @inline(__always) func row(_ a: Int) -> SIMD4<Float> {
-                    SIMD4(u[(4 * a) * pairs], u[(4 * a + 1) * pairs], u[(4 * a + 2) * pairs], u[(4 * a + 3) * pairs])
-                }
-                d.0 += row(0)
-                d.1 += row(1)
-                d.2 += row(2)
-                d.3 += row(3)
+        for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 8) {
+            let lanes = min(8, range.upperBound - first)
+            @inline(__always) func u(_ xi: Int) -> SIMD8<Float> {
+                summedWeightGradient(sums, parts: parts, stride: stride, pairs: pairs, position: xi, first: first, lanes: lanes)
             }
-            // t = Gᵀ ∂U (3×4), then ∂w = t G (3×3).
-            let t = (d.0 + 0.5 * (d.1 + d.2), 0.5 * (d.1 - d.2), 0.5 * (d.1 + d.2) + d.3)
-            let dw = weightGradient + pair * 9
-            @inline(__always) func add(_ r: SIMD4<Float>, toRow i: Int) {
-                dw[3 * i] += r[0] + 0.5 * (r[1] + r[2])
-                dw[3 * i + 1] += 0.5 * (r[1] - r[2])
-                dw[3 * i + 2] += 0.5 * (r[1] + r[2]) + r[3]
+            /// Gᵀ applied to four values along a column or row of ∂U (F(2×2)).
+            @inline(__always) func transform(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>)
+                -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                (d0 + 0.5 * (d1 + d2), 0.5 * (d1 - d2), 0.5 * (d1 + d2) + d3)
             }
-            add(t.0, toRow: 0)
-            add(t.1, toRow: 1)
-            add(t.2, toRow: 2)
+            // Column b of t = Gᵀ ∂U (3×4) from column b of ∂U, then row i of ∂w = t G from row i of t.
+            let t0 = transform(u(0), u(4), u(8), u(12)), t1 = transform(u(1), u(5), u(9), u(13))
+            let t2 = transform(u(2), u(6), u(10), u(14)), t3 = transform(u(3), u(7), u(11), u(15))
+            addWeightGradientRow(transform(t0.0, t1.0, t2.0, t3.0), 0, to: weightGradient, first: first, lanes: lanes)
+            addWeightGradientRow(transform(t0.1, t1.1, t2.1, t3.1), 1, to: weightGradient, first: first, lanes: lanes)
+            addWeightGradientRow(transform(t0.2, t1.2, t2.2, t3.2), 2, to: weightGradient, first: first, lanes: lanes)
         }
+    }
+}
+
+/// ∂U_ξ of the (o, c) pairs `first ..< first + lanes` (≤ 8), lane k pair first + k, summed over
+/// the parts' sums (`stride` floats apart, each (positions, pairs)).
+@inline(__always)
+private func summedWeightGradient(_ sums: UnsafePointer<Float>, parts: Int, stride: Int, pairs: Int, position xi: Int,
+                                  first: Int, lanes: Int) -> SIMD8<Float> {
+    var value = SIMD8<Float>()
+    for part in 0..<parts {
+        let p = sums + part * stride + xi * pairs + first
+        if lanes == 8 {
+            value += load8(p)
+        } else {
+            for k in 0..<lanes { value[k] += p[k] }
+        }
+    }
+    return value
+}
+
+/// Adds row i of the 3×3 kernel gradients of pairs `first ..< first + lanes` (lane k: pair
+/// first + k, column j in `row.j`) onto `weightGradient` (pairs, 3, 3).
+@inline(__always)
+private func addWeightGradientRow(_ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>), _ i: Int,
+                                  to weightGradient: UnsafeMutablePointer<Float>, first: Int, lanes: Int) {
+    for k in 0..<lanes {
+        let dw = weightGradient + (first + k) * 9 + 3 * i
+        dw[0] += row.0[k]
+        dw[1] += row.1[k]
+        dw[2] += row.2[k]
     }
 }
 
@@ -1194,33 +1216,23 @@ private struct WinogradWeightGradientSum4: RangeWork {
     let sums: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
-        for pair in range {
-            // ∂U[a][b] summed over the parts, row a in `rows.a` (lanes b < 6).
-            var rows = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-            for part in 0..<parts {
-                let u = sums + part * stride + pair
-                @inline(__always) func row(_ a: Int) -> SIMD8<Float> {
-                    SIMD8(u[(6 * a) * pairs], u[(6 * a + 1) * pairs], u[(6 * a + 2) * pairs], u[(6 * a + 3) * pairs],
-                          u[(6 * a + 4) * pairs], u[(6 * a + 5) * pairs], 0, 0)
-                }
-                rows.0 += row(0)
-                rows.1 += row(1)
-                rows.2 += row(2)
-                rows.3 += row(3)
-                rows.4 += row(4)
-                rows.5 += row(5)
+        // Eight pairs at a time, one in each lane: each ∂U_ξ of eight pairs is one contiguous load.
+        for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 8) {
+            let lanes = min(8, range.upperBound - first)
+            @inline(__always) func u(_ xi: Int) -> SIMD8<Float> {
+                summedWeightGradient(sums, parts: parts, stride: stride, pairs: pairs, position: xi, first: first, lanes: lanes)
             }
-            // t = Gᵀ ∂U (3×6, row k in lanes b), then ∂w = t G (3×3): Gᵀ applied to t's columns,
-            // column b holding (t[0][b], t[1][b], t[2][b]) in its lanes.
-            let t = kernelGradientTransform4(rows.0, rows.1, rows.2, rows.3, rows.4, rows.5)
-            @inline(__always) func column(_ b: Int) -> SIMD8<Float> { SIMD8(t.0[b], t.1[b], t.2[b], 0, 0, 0, 0, 0) }
-            let k = kernelGradientTransform4(column(0), column(1), column(2), column(3), column(4), column(5))
-            let dw = weightGradient + pair * 9
-            for i in 0..<3 {
-                dw[3 * i] += k.0[i]
-                dw[3 * i + 1] += k.1[i]
-                dw[3 * i + 2] += k.2[i]
+            // Column b of t = Gᵀ ∂U (3×6) from column b of ∂U, then row i of ∂w = t G from row i of t.
+            @inline(__always) func column(_ b: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                kernelGradientTransform4(u(b), u(6 + b), u(12 + b), u(18 + b), u(24 + b), u(30 + b))
             }
+            let t0 = column(0), t1 = column(1), t2 = column(2), t3 = column(3), t4 = column(4), t5 = column(5)
+            addWeightGradientRow(kernelGradientTransform4(t0.0, t1.0, t2.0, t3.0, t4.0, t5.0), 0, to: weightGradient,
+                                 first: first, lanes: lanes)
+            addWeightGradientRow(kernelGradientTransform4(t0.1, t1.1, t2.1, t3.1, t4.1, t5.1), 1, to: weightGradient,
+                                 first: first, lanes: lanes)
+            addWeightGradientRow(kernelGradientTransform4(t0.2, t1.2, t2.2, t3.2, t4.2, t5.2), 2, to: weightGradient,
+                                 first: first, lanes: lanes)
         }
     }
 }
