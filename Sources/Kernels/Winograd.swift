@@ -22,13 +22,16 @@
 // border's gradient is added from four one-pixel strips; the weight gradient is the forward's
 // adjoint, ∂U_ξ += ∂M_ξ · V_ξᵀ with ∂M = A ∂Y Aᵀ, then ∂w = Gᵀ ∂U G.
 //
-// Tiles are taken in blocks of whole tile rows of one image; a block's V and M (about 1 MB) stay
-// in L2 between the input transform, the 16 (36) sgemm calls and the output transform. Threads take
-// whole blocks as they come free and write only their blocks' output rows, and a block's
-// arithmetic does not depend on the thread, so the forward and the input gradient are the same
-// on any number of threads. The weight gradient gives each thread a fixed range of blocks and
-// sums them apart, then the threads' sums in order: the same from run to run, its last bits
-// depending on the thread count.
+// Tiles are taken in blocks of whole tile rows of one image (or of several small images); a
+// block's V and M (about 1 MB, but at least 128 columns a product) stay in L2 between the input
+// transform, the 16 (36) sgemm calls and the output transform. F(4×4) on maps at most 16 wide
+// puts two images in each row of 8 tiles. Threads take whole blocks as they come free and write
+// only their blocks' output rows, and a block's arithmetic does not depend on the thread, so the
+// forward and the input gradient are the same on any number of threads. The weight gradient
+// gives each thread a fixed range of blocks and sums them apart, then the threads' sums in
+// order (or, for wide channels on small maps, takes a whole image at a time on all threads and
+// splits the products by position): the same from run to run, its last bits depending on the
+// thread count.
 //
 // The padding and the nearest ×2 upsampling of the input are read through, as in im2col; tiles
 // that overhang an odd output size read zeros past the padded input and their extra outputs are
@@ -183,8 +186,8 @@ extension Conv2dGeometry {
     }
 
     /// The geometry `winogradWeightGradient` runs on: this one, or F(2×2, 3×3) where the forward
-    /// puts two images in a row (`winogradImagesPerRow`). F(4×4)'s weight-gradient products are
-    /// then as deep as a block's 32–96 tiles, and 128→128 at 16², batch 16, took 1.2× as long.
+    /// puts two images in a row (`winogradImagesPerRow`): 128→128 at 16², batch 16, took 1.2× as
+    /// long on F(4×4) (blocks of 32–96 tiles then, F(4×4)'s weight-gradient products as deep).
     public var weightGradientGeometry: Conv2dGeometry {
         guard winogradImagesPerRow > 1 else { return self }
         return Conv2dGeometry(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
