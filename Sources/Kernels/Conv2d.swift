@@ -199,7 +199,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
             + (usesWinograd ? " winograd F(\(winogradTile)×\(winogradTile))" : "")
-            + (usesWinograd && winogradImagesPerRow > 1 ? " two images a row" : "") + (usesShiftedRows ? " shifted rows" : "")
+            + (usesWinograd && winogradImagesPerRow > 1 ? " two images a row" : "")
+            + (usesShiftedRows ? " shifted rows" : "")
             + (usesOneChannelDirect ? " one-channel direct" : "")
     }
 }

@@ -162,8 +162,18 @@ extension Conv2dGeometry {
     /// tile) and one padded input row (tile·`winogradRowStride` + tile, the transform's last load).
     var winogradThreadScratchCount: Int {
         winogradPositions * (winogradInputPlaneStride + winogradOutputPlaneStride)
-            + (winogradTile * winogradBlockRows + 2) * (winogradTile + 2) * winogradRowStride
-            + winogradTile * winogradRowStride + winogradTile
+            + winogradRowBufferFloats(tileRows: winogradBlockRows)
+    }
+
+    /// Floats of the horizontal transforms of `tileRows` tile rows' tile·rows + 2 input rows.
+    func winogradHorizontalFloats(tileRows: Int) -> Int {
+        (winogradTile * tileRows + 2) * (winogradTile + 2) * winogradRowStride
+    }
+
+    /// Floats of one thread's row buffers for `tileRows` tile rows: their horizontal transforms
+    /// and one padded input row (tile·`winogradRowStride` + tile, the transform's last load).
+    func winogradRowBufferFloats(tileRows: Int) -> Int {
+        winogradHorizontalFloats(tileRows: tileRows) + winogradTile * winogradRowStride + winogradTile
     }
 
     /// Floats of scratch the Winograd forward needs: U (positions, O, C), then one block per thread.
@@ -203,7 +213,7 @@ extension Conv2dGeometry {
     var winogradWeightGradientScratchCount: Int {
         let g = weightGradientGeometry, sum = g.winogradPositions * g.outputChannels * g.inputChannels
         if g.winogradWeightGradientSplitsPositions {
-            return sum + g.winogradWholeGroupFloats + g.winogradWholeGroupBufferFloats * threads
+            return sum + g.winogradWholeGroupFloats + g.winogradRowBufferFloats(tileRows: g.winogradTileRows) * threads
         }
         return (sum + g.winogradThreadScratchCount) * threads
     }
@@ -216,13 +226,6 @@ extension Conv2dGeometry {
         winogradPositions * ((inputChannels + outputChannels) * winogradGroupCapacity + 32)
     }
 
-    /// Floats of one thread's row buffers for a whole image group: the horizontal transforms of
-    /// its tile·rows + 2 input rows and one padded row, as in `winogradThreadScratchCount`.
-    var winogradWholeGroupBufferFloats: Int {
-        (winogradTile * winogradTileRows + 2) * (winogradTile + 2) * winogradRowStride + winogradTile * winogradRowStride
-            + winogradTile
-    }
-
     /// Whether the weight gradient takes one whole image group at a time on all threads, its
     /// products split by position ξ into one ∂U, instead of each thread summing its own blocks
     /// into its own ∂U: where a thread's ∂U (positions, O, C), zeroed and summed, outweighs its
@@ -230,7 +233,8 @@ extension Conv2dGeometry {
     /// small maps: SPARNetHD's 512→512 at 32² and 64², batch 1.
     public var winogradWeightGradientSplitsPositions: Bool {
         guard threads > 1, winogradWholeGroupFloats <= 1 << 24 else { return false }
-        return winogradPositions * outputChannels * inputChannels * threads > winogradImageGroups * winogradWholeGroupFloats
+        let threadSums = winogradPositions * outputChannels * inputChannels * threads
+        return threadSums > winogradImageGroups * winogradWholeGroupFloats
     }
 
     /// Whether the backward computes the input gradient with Winograd (`winogradInputGradient`):
@@ -563,20 +567,20 @@ private struct BlockScratch {
         v = base
         m = v + g.winogradPositions * g.winogradInputPlaneStride
         horizontal = m + g.winogradPositions * g.winogradOutputPlaneStride
-        row = horizontal + (g.winogradTile * g.winogradBlockRows + 2) * (g.winogradTile + 2) * g.winogradRowStride
+        row = horizontal + g.winogradHorizontalFloats(tileRows: g.winogradBlockRows)
         (capacity, inputPlaneStride, outputPlaneStride) =
             (g.winogradBlockCapacity, g.winogradInputPlaneStride, g.winogradOutputPlaneStride)
     }
 
     /// A whole image group's V and M at `base` (`winogradWholeGroupFloats`), with one thread's
-    /// row buffers at `buffers` (`winogradWholeGroupBufferFloats`).
+    /// row buffers at `buffers` (`winogradRowBufferFloats(tileRows: winogradTileRows)`).
     init(wholeGroupOf g: Conv2dGeometry, at base: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>) {
         capacity = g.winogradGroupCapacity
         (inputPlaneStride, outputPlaneStride) = (g.inputChannels * capacity + 16, g.outputChannels * capacity + 16)
         v = base
         m = v + g.winogradPositions * inputPlaneStride
         horizontal = buffers
-        row = horizontal + (g.winogradTile * g.winogradTileRows + 2) * (g.winogradTile + 2) * g.winogradRowStride
+        row = horizontal + g.winogradHorizontalFloats(tileRows: g.winogradTileRows)
     }
 }
 
@@ -998,15 +1002,16 @@ func winogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>, ou
     let positions = g.winogradPositions
     var parts = 1, stride = 0
     if g.winogradWeightGradientSplitsPositions {
-        let buffers = scratch + positions * pairs + g.winogradWholeGroupFloats
+        let block = scratch + positions * pairs, buffers = block + g.winogradWholeGroupFloats
+        let whole = BlockScratch(wholeGroupOf: g, at: block, buffers: buffers)
         for group in 0..<g.winogradImageGroups {
             let tiles = TileBlock(g, wholeGroup: group)
             forEachPart(work: work / g.winogradImageGroups, maximumParts: g.threads,
                         WinogradWholeGroupTransforms(g: g, input: input, outputGradient: outputGradient, tiles: tiles,
-                                                     block: scratch + positions * pairs, buffers: buffers))
+                                                     block: block, buffers: buffers))
             forEachRange(positions, work: work / g.winogradImageGroups * g.outputChannels,
-                         WinogradWholeGroupProducts(g: g, tiles: tiles, block: scratch + positions * pairs,
-                                                    buffers: buffers, sum: scratch, beta: group == 0 ? 0 : 1))
+                         WinogradWholeGroupProducts(g: g, tiles: tiles, group: whole, sum: scratch,
+                                                    beta: group == 0 ? 0 : 1))
         }
     } else {
         parts = partCount(work: work, maximumParts: min(g.threads, g.winogradBlockCount))
@@ -1078,12 +1083,13 @@ private struct WinogradWholeGroupTransforms: ParallelWork {
     let g: Conv2dGeometry
     let input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
     let tiles: TileBlock
-    /// The group's V and ∂M, and each thread's row buffers (`winogradWholeGroupBufferFloats`).
+    /// The group's V and ∂M, and each thread's row buffers (`winogradRowBufferFloats`).
     let block: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>
 
     func run(part: Int, of parts: Int) {
         let c = g.inputChannels, channels = c + g.outputChannels
-        let group = BlockScratch(wholeGroupOf: g, at: block, buffers: buffers + part * g.winogradWholeGroupBufferFloats)
+        let own = buffers + part * g.winogradRowBufferFloats(tileRows: g.winogradTileRows)
+        let group = BlockScratch(wholeGroupOf: g, at: block, buffers: own)
         let range = channels * part / parts ..< channels * (part + 1) / parts
         transformInputs(g, input, tiles, channels: range.clamped(to: 0..<c), into: group)
         let outputs = range.clamped(to: c..<channels)
@@ -1096,12 +1102,12 @@ private struct WinogradWholeGroupTransforms: ParallelWork {
 private struct WinogradWholeGroupProducts: RangeWork {
     let g: Conv2dGeometry
     let tiles: TileBlock
-    let block: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>
+    /// The group's V and ∂M (its row buffers unused).
+    let group: BlockScratch
     let sum: UnsafeMutablePointer<Float>, beta: Float
 
     func run(_ positions: Range<Int>) {
         let c = g.inputChannels, o = g.outputChannels
-        let group = BlockScratch(wholeGroupOf: g, at: block, buffers: buffers)
         for xi in positions {
             serialMatrixMultiply(m: o, n: c, k: tiles.columns, group.m + xi * group.outputPlaneStride,
                                  leadingA: group.capacity, group.v + xi * group.inputPlaneStride, transposeB: true,
@@ -1121,11 +1127,12 @@ private struct WinogradWeightGradientSum: RangeWork {
         for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 8) {
             let lanes = min(8, range.upperBound - first)
             @inline(__always) func u(_ xi: Int) -> SIMD8<Float> {
-                summedWeightGradient(sums, parts: parts, stride: stride, pairs: pairs, position: xi, first: first, lanes: lanes)
+                summedWeightGradient(sums, parts: parts, stride: stride, pairs: pairs, position: xi, first: first,
+                                     lanes: lanes)
             }
             /// Gᵀ applied to four values along a column or row of ∂U (F(2×2)).
-            @inline(__always) func transform(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>)
-                -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+            @inline(__always) func transform(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>,
+                                             _ d3: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
                 (d0 + 0.5 * (d1 + d2), 0.5 * (d1 - d2), 0.5 * (d1 + d2) + d3)
             }
             // Column b of t = Gᵀ ∂U (3×4) from column b of ∂U, then row i of ∂w = t G from row i of t.
@@ -1223,7 +1230,8 @@ private struct WinogradWeightGradientSum4: RangeWork {
         for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 8) {
             let lanes = min(8, range.upperBound - first)
             @inline(__always) func u(_ xi: Int) -> SIMD8<Float> {
-                summedWeightGradient(sums, parts: parts, stride: stride, pairs: pairs, position: xi, first: first, lanes: lanes)
+                summedWeightGradient(sums, parts: parts, stride: stride, pairs: pairs, position: xi, first: first,
+                                     lanes: lanes)
             }
             // Column b of t = Gᵀ ∂U (3×6) from column b of ∂U, then row i of ∂w = t G from row i of t.
             @inline(__always) func column(_ b: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
