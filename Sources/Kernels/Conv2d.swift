@@ -72,6 +72,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// The output tile edge of the Winograd forward and weight gradient: 4 for F(4×4, 3×3)
     /// where it does `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2.
     public let winogradTile: Int
+    /// Whether the forward takes the stride-2 Winograd path (3×3, stride 2, outputs at least 21
+    /// wide; `StridedWinograd.swift`); the backward stays on im2col.
+    public let usesStridedWinograd: Bool
     /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
     /// output channel (`OneChannelConv.swift`) instead of any of the product-based paths.
     public let usesOneChannelDirect: Bool
@@ -86,6 +89,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// Whether geometries made without an explicit `largeWinogradTiles` may take F(4×4, 3×3);
     /// cleared for an A/B comparison, as `prefersWinograd`.
     nonisolated(unsafe) public static var prefersLargeWinogradTiles = true
+    /// Whether geometries made without an explicit `stridedWinograd` run 3×3 stride-2 forwards
+    /// with Winograd; cleared for an A/B comparison, as `prefersWinograd`.
+    nonisolated(unsafe) public static var prefersStridedWinograd = true
     /// Whether geometries made without an explicit `oneChannelDirect` run one-output-channel
     /// 3×3 convs on their direct kernels; cleared for an A/B comparison, as `prefersWinograd`.
     nonisolated(unsafe) public static var prefersOneChannelDirect = true
@@ -112,6 +118,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
                 shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows,
                 winograd: Bool = Conv2dGeometry.prefersWinograd,
                 largeWinogradTiles: Bool = Conv2dGeometry.prefersLargeWinogradTiles,
+                stridedWinograd: Bool = Conv2dGeometry.prefersStridedWinograd,
                 oneChannelDirect: Bool = Conv2dGeometry.prefersOneChannelDirect) {
         let p = padding.amount
         precondition(batch > 0 && inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
@@ -149,6 +156,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
             && Self.suitsWinograd(outputWidth: outputWidth)
         winogradTile = usesWinograd && largeWinogradTiles
             && Self.suitsLargeWinogradTiles(outputHeight: outputHeight, outputWidth: outputWidth) ? 4 : 2
+        usesStridedWinograd = stridedWinograd && stride == 2 && kernelSize == 3 && !upsamplesInput
+            && Self.suitsStridedWinograd(outputWidth: outputWidth)
     }
 
     public var outputHeight: Int { (height + 2 * padding.amount - kernelSize) / stride + 1 }
@@ -188,6 +197,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public var scratchCount: Int {
         if usesOneChannelDirect { return oneChannelThreadScratchCount * threads }
         let tiled = (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads
+        if usesStridedWinograd { return max(tiled, stridedWinogradScratchCount) }
         guard usesWinograd else { return tiled }
         return max(tiled, winogradScratchCount, winogradWeightGradientScratchCount,
                    usesWinogradInputGradient ? winogradInputGradientScratchCount : 0)
@@ -200,6 +210,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
             + (usesWinograd ? " winograd F(\(winogradTile)×\(winogradTile))" : "")
             + (usesWinograd && winogradImagesPerRow > 1 ? " two images a row" : "")
+            + (usesStridedWinograd ? " winograd F(4×4) stride 2" : "")
             + (usesShiftedRows ? " shifted rows" : "")
             + (usesOneChannelDirect ? " one-channel direct" : "")
     }
@@ -219,6 +230,10 @@ public func conv2dForward(_ g: Conv2dGeometry,
     }
     if g.usesWinograd {
         winogradForward(g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
+        return
+    }
+    if g.usesStridedWinograd {
+        stridedWinogradForward(g, input: input, weight: weight, bias: bias, output: output, scratch: scratch)
         return
     }
     let work = g.batch * g.columnColumns * (g.columnRows + g.outputChannels)

@@ -963,26 +963,41 @@ private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pl
                 let p = row + t, step = 4 * stride
                 let r = outputTransform4(load8(p), load8(p + step), load8(p + 2 * step), load8(p + 3 * step),
                                          load8(p + 4 * step), load8(p + 5 * step))
-                // The tiles' four columns interleaved: lane 4k + j of the 32 floats is tile k's column j.
                 let y0 = r.0 + bias, y1 = r.1 + bias, y2 = r.2 + bias, y3 = r.3 + bias
-                let low = SIMD16(y0[0], y1[0], y2[0], y3[0], y0[1], y1[1], y2[1], y3[1],
-                                 y0[2], y1[2], y2[2], y3[2], y0[3], y1[3], y2[3], y3[3])
-                let high = SIMD16(y0[4], y1[4], y2[4], y3[4], y0[5], y1[5], y2[5], y3[5],
-                                  y0[6], y1[6], y2[6], y3[6], y0[7], y1[7], y2[7], y3[7])
-                let x = 4 * t
                 if g.winogradImagesPerRow > 1 {
                     // wo ≤ 16: each image's row is one half.
+                    let (low, high) = interleavedTileColumns(y0, y1, y2, y3)
                     storePrefix(low, of: wo, output)
                     if let pairedY { storePrefix(high, of: wo, pairedY + (oy + i) * wo) }
-                } else if x + 32 <= wo {
-                    UnsafeMutableRawPointer(output + x).storeBytes(of: low, as: SIMD16<Float>.self)
-                    UnsafeMutableRawPointer(output + x).storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
                 } else {
-                    for lane in 0..<max(0, min(16, wo - x)) { output[x + lane] = low[lane] }
-                    for lane in 0..<max(0, min(16, wo - x - 16)) { output[x + 16 + lane] = high[lane] }
+                    storeTileRows(y0, y1, y2, y3, into: output, from: 4 * t, width: wo)
                 }
             }
         }
+    }
+}
+
+/// One output row of eight 4-wide tiles (column j of tile k in lane k of `yj`) as 32 floats:
+/// lane 4k + j of the pair is tile k's column j.
+@inline(__always)
+private func interleavedTileColumns(_ y0: SIMD8<Float>, _ y1: SIMD8<Float>, _ y2: SIMD8<Float>, _ y3: SIMD8<Float>)
+    -> (low: SIMD16<Float>, high: SIMD16<Float>) {
+    (SIMD16(y0[0], y1[0], y2[0], y3[0], y0[1], y1[1], y2[1], y3[1], y0[2], y1[2], y2[2], y3[2], y0[3], y1[3], y2[3], y3[3]),
+     SIMD16(y0[4], y1[4], y2[4], y3[4], y0[5], y1[5], y2[5], y3[5], y0[6], y1[6], y2[6], y3[6], y0[7], y1[7], y2[7], y3[7]))
+}
+
+/// The 32 output columns of eight 4-wide tiles (`interleavedTileColumns`) to `output` from
+/// column x, dropping those at `width` and past.
+@inline(__always)
+func storeTileRows(_ y0: SIMD8<Float>, _ y1: SIMD8<Float>, _ y2: SIMD8<Float>, _ y3: SIMD8<Float>,
+                   into output: UnsafeMutablePointer<Float>, from x: Int, width: Int) {
+    let (low, high) = interleavedTileColumns(y0, y1, y2, y3)
+    if x + 32 <= width {
+        UnsafeMutableRawPointer(output + x).storeBytes(of: low, as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(output + x).storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
+    } else {
+        for lane in 0..<max(0, min(16, width - x)) { output[x + lane] = low[lane] }
+        for lane in 0..<max(0, min(16, width - x - 16)) { output[x + 16 + lane] = high[lane] }
     }
 }
 

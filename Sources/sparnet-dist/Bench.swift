@@ -80,6 +80,9 @@ struct Bench: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "Let Winograd convs on maps large enough take F(4×4, 3×3) tiles (else all take F(2×2, 3×3)).")
     var largeWinogradTiles = true
+    @Flag(inversion: .prefixedNo,
+          help: "Run the forward of 3×3 stride-2 convs with outputs at least 21 wide on Winograd F(4×4) stride 2 (else im2col).")
+    var stridedWinograd = true
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
@@ -118,6 +121,7 @@ struct Bench: ParsableCommand {
         Conv2dGeometry.prefersWinograd = convPath == .winograd
         Conv2dGeometry.prefersOneChannelDirect = oneChannelDirect
         Conv2dGeometry.prefersLargeWinogradTiles = largeWinogradTiles
+        Conv2dGeometry.prefersStridedWinograd = stridedWinograd
         Conv2dGeometry.prefersShiftedRows = convPath != .im2col
         switch workload {
         case .conv: runConv()
@@ -132,7 +136,7 @@ struct Bench: ParsableCommand {
 
     var commonFields: [String: String] {
         ["workload": workload.rawValue, "batch": "\(batch)", "conv_path": convPath.rawValue, "one_channel_direct": "\(oneChannelDirect)",
-         "large_winograd_tiles": "\(largeWinogradTiles)", "blas_core": BLAS.coreName,
+         "large_winograd_tiles": "\(largeWinogradTiles)", "strided_winograd": "\(stridedWinograd)", "blas_core": BLAS.coreName,
          "blas_threads": String(BLAS.threads)]
     }
 

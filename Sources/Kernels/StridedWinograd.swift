@@ -1,0 +1,360 @@
+// Winograd forward of 3×3 stride-2 convolutions (the down-scaling ConvLayers), F(4×4) tiles
+// from 9×9 patches.
+//
+// Along one axis, output i reads padded samples 2i, 2i + 1, 2i + 2 with taps w0, w1, w2: the
+// even samples e_i, e_i+1 with (w0, w2), a two-tap stride-1 correlation over the even samples,
+// and the odd sample o_i with w1 alone. Four outputs read 9 samples from 8t (a patch): F(4, 2)
+// takes 5 products for the even part, the odd part its 4 as they are, 9 in all instead of 12.
+// In 2-D the 9 × 9 = 81 products per 16 outputs replace the direct conv's 144, 1.78× fewer
+// multiply-adds; over a block of tiles they are 81 sgemm calls M_ξ = U_ξ (O, C) · V_ξ (C, tiles)
+// as in `Winograd.swift`, whose blocks, padding and threading this follows. F(4, 2) on the
+// points 0, 1, −1, 2, ∞ (Aᵀ is F(4×4, 3×3)'s without the point −2):
+//
+//     Bᵀ = [2 −1 −2  1  0]     G = [ 1/2   0  ]     Aᵀ = [1 1  1 1 0]
+//          [0 −2 −1  1  0]         [−1/2 −1/2 ]          [0 1 −1 2 0]
+//          [0  2 −3  1  0]         [−1/6  1/6 ]          [0 1  1 4 0]
+//          [0 −1  0  1  0]         [ 1/6  1/3 ]          [0 1 −1 8 1]
+//          [0  2 −1 −2  1]         [ 0    1   ]
+//
+// The 9-point transforms put the even samples' five first and the odd samples after them:
+// T d = (Bᵀ (d0, d2, d4, d6, d8), d1, d3, d5, d7), K w = (G (w0, w2), w1, w1, w1, w1) and
+// y = Aᵀ (m0 … m4) + (m5 … m8); in 2-D V = T d Tᵀ, U = K w Kᵀ, y = A M Aᵀ with these. Against
+// a Double reference the output rounds like F(2×2, 3×3)'s (NumPy in float32: 7·10⁻⁷ relative
+// per two-tap sum at depth 64); its rounding depends on neither the batch nor the thread.
+//
+// The backward stays on im2col (`ConvBackwardChannels`): the input gradient's 9×9 patches
+// overlap their neighbours by one row and column, which blocks on different threads would add
+// into at once.
+
+extension Conv2dGeometry {
+    /// Positions ξ of a transformed 9×9 patch: the products per block.
+    static let stridedWinogradPositions = 81
+
+    /// Tiles (4×4 output blocks) per row of the output: ⌈Wo / 4⌉.
+    public var stridedWinogradTilesPerRow: Int { (outputWidth + 3) / 4 }
+    /// Tile rows of the output: ⌈Ho / 4⌉.
+    public var stridedWinogradTileRows: Int { (outputHeight + 3) / 4 }
+    /// Floats per tile row in V and M: tiles per row rounded up to 8, the transforms' vector width.
+    var stridedWinogradRowStride: Int { Self.winogradRowStride(tilesPerRow: stridedWinogradTilesPerRow) }
+
+    /// Whether a stride-2 Winograd forward of an output this wide computes at most half again as
+    /// many tiles as there are (and at least 6 a row): still ≥ 1.19× fewer multiply-adds than
+    /// im2col. Outputs 16 wide (4 tiles in 8 lanes) would do more than im2col.
+    static func suitsStridedWinograd(outputWidth: Int) -> Bool {
+        let tilesPerRow = (outputWidth + 3) / 4
+        return tilesPerRow >= 6 && 2 * winogradRowStride(tilesPerRow: tilesPerRow) <= 3 * tilesPerRow
+    }
+
+    /// Tile rows per block, as `winogradBlockRows` for one image a block: V and M within
+    /// `winogradBlockFloats` but at least `winogradMinimumBlockColumns` columns, and every thread
+    /// a block; evened out over the image.
+    public var stridedWinogradBlockRows: Int {
+        let tileRows = stridedWinogradTileRows, rowStride = stridedWinogradRowStride
+        let perRow = Self.stridedWinogradPositions * (inputChannels + outputChannels) * rowStride
+        var rows = max(Self.winogradBlockFloats / perRow, (Self.winogradMinimumBlockColumns + rowStride - 1) / rowStride)
+        let blocksForThreads = (threads + batch - 1) / batch
+        rows = min(rows, (tileRows + blocksForThreads - 1) / blocksForThreads)
+        if tileFloats < Self.defaultTileFloats { rows = min(rows, tileFloats / perRow) }
+        rows = max(1, min(tileRows, rows))
+        let blocks = (tileRows + rows - 1) / rows
+        return (tileRows + blocks - 1) / blocks
+    }
+    /// Blocks of one image.
+    public var stridedWinogradBlocksPerImage: Int {
+        (stridedWinogradTileRows + stridedWinogradBlockRows - 1) / stridedWinogradBlockRows
+    }
+
+    /// Columns of a block's V_ξ and M_ξ, rounded up to 16 as `winogradBlockCapacity` (no heap
+    /// buffer in OpenBLAS's small-matrix sgemm).
+    var stridedWinogradBlockCapacity: Int { (stridedWinogradBlockRows * stridedWinogradRowStride + 15) / 16 * 16 }
+    /// Floats from V_ξ to V_ξ₊₁ (and M_ξ to M_ξ₊₁): a cache line past the rows, as in `Winograd.swift`.
+    var stridedWinogradInputPlaneStride: Int { inputChannels * stridedWinogradBlockCapacity + 16 }
+    var stridedWinogradOutputPlaneStride: Int { outputChannels * stridedWinogradBlockCapacity + 16 }
+
+    /// Floats of the horizontal transforms of a block's 8·rows + 1 padded input rows (9 values a
+    /// tile); the output transform's partial sums (9 × 4 rows) reuse them.
+    var stridedWinogradHorizontalFloats: Int { (8 * stridedWinogradBlockRows + 1) * 9 * stridedWinogradRowStride }
+    /// Floats of one padded input row as the transforms read it: 8 per tile and the last tile's
+    /// ninth, rounded to a vector.
+    var stridedWinogradPaddedRowFloats: Int { 8 * stridedWinogradRowStride + 8 }
+
+    /// Floats of one thread's scratch: a block's V and M, its row transforms and a padded row.
+    var stridedWinogradThreadScratchCount: Int {
+        Self.stridedWinogradPositions * (stridedWinogradInputPlaneStride + stridedWinogradOutputPlaneStride)
+            + stridedWinogradHorizontalFloats + stridedWinogradPaddedRowFloats
+    }
+
+    /// Floats of scratch `stridedWinogradForward` needs: U (81, O, C), then one block per thread.
+    var stridedWinogradScratchCount: Int {
+        Self.stridedWinogradPositions * outputChannels * inputChannels + stridedWinogradThreadScratchCount * threads
+    }
+}
+
+/// The forward of a 3×3 stride-2 convolution (`g.usesStridedWinograd`); overwrites `output`.
+///
+/// input (N, C, H, W)  weight (O, C, 3, 3)  bias (O) or nil  output (N, O, Ho, Wo)
+/// scratch: `g.stridedWinogradScratchCount` floats.
+func stridedWinogradForward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                            bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                            scratch: UnsafeMutablePointer<Float>) {
+    let positions = Conv2dGeometry.stridedWinogradPositions
+    forEachRange(g.outputChannels, work: positions * g.outputChannels * g.inputChannels,
+                 StridedWeightTransform(g: g, weight: weight, u: scratch))
+    let blocks = StridedWinogradForwardBlocks(g: g, input: input, transformedWeight: scratch, bias: bias,
+                                              output: output,
+                                              scratch: scratch + positions * g.outputChannels * g.inputChannels)
+    forEachItem(g.batch * g.stridedWinogradBlocksPerImage,
+                work: g.batch * g.columnColumns * (g.inputChannels + g.outputChannels), maximumParts: g.threads, blocks)
+}
+
+/// Nine vectors of eight tiles: a transformed row or column of each tile's 9×9 patch.
+private typealias Transformed9 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+                                  SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+@inline(__always)
+private func element(_ values: Transformed9, _ i: Int) -> SIMD8<Float> {
+    switch i {
+    case 0: values.0
+    case 1: values.1
+    case 2: values.2
+    case 3: values.3
+    case 4: values.4
+    case 5: values.5
+    case 6: values.6
+    case 7: values.7
+    default: values.8
+    }
+}
+
+/// K w for the three taps of a kernel column (then of a row of K w): G (w0, w2), then w1 four times.
+@inline(__always)
+private func stridedKernelTransform(_ w0: SIMD8<Float>, _ w1: SIMD8<Float>, _ w2: SIMD8<Float>) -> Transformed9 {
+    (0.5 * w0, -0.5 * (w0 + w2), (1.0 / 6) * (w2 - w0), (1.0 / 6) * (w0 + 2 * w2), w2, w1, w1, w1, w1)
+}
+
+/// T d for the nine samples along a row or column of a patch: Bᵀ of the even samples, then the odd ones.
+@inline(__always)
+private func stridedInputTransform(_ d: Transformed9) -> Transformed9 {
+    let (a0, a1, a2, a3, a4) = (d.0, d.2, d.4, d.6, d.8)
+    let s = a3 - a1
+    return (2 * (a0 - a2) + s, s - (a1 + a2), s + 3 * (a1 - a2), s, (a4 - a2) - 2 * s, d.1, d.3, d.5, d.7)
+}
+
+/// Aᵀ (m0 … m4) + (m5 … m8) for the nine values along a row or column of a transformed patch.
+@inline(__always)
+private func stridedOutputTransform(_ m: Transformed9) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    let sum = m.1 + m.2, difference = m.1 - m.2
+    return (m.0 + sum + m.3 + m.5, difference + 2 * m.3 + m.6, sum + 4 * m.3 + m.7, difference + 8 * m.3 + m.4 + m.8)
+}
+
+/// U_ξ[o][c] = (K w[o][c] Kᵀ)[ξ] for ξ = 9a + b: weight (O, C, 3, 3) → U (81, O, C), eight input
+/// channels a store; overwrites `u`.
+private struct StridedWeightTransform: RangeWork {
+    let g: Conv2dGeometry
+    let weight: UnsafePointer<Float>, u: UnsafeMutablePointer<Float>
+
+    func run(_ outputChannels: Range<Int>) {
+        let c = g.inputChannels, pairs = g.outputChannels * c
+        for oc in outputChannels {
+            for ic in Swift.stride(from: 0, to: c, by: 8) {
+                let lanes = min(8, c - ic), pair = oc * c + ic, w = weight + pair * 9
+                @inline(__always) func tap(_ i: Int, _ j: Int) -> SIMD8<Float> {
+                    var value = SIMD8<Float>()
+                    for k in 0..<lanes { value[k] = w[k * 9 + i * 3 + j] }
+                    return value
+                }
+                // Column j of t = K w (9×3), then row a of U = K (row a of t).
+                let t0 = stridedKernelTransform(tap(0, 0), tap(1, 0), tap(2, 0))
+                let t1 = stridedKernelTransform(tap(0, 1), tap(1, 1), tap(2, 1))
+                let t2 = stridedKernelTransform(tap(0, 2), tap(1, 2), tap(2, 2))
+                for a in 0..<9 {
+                    let row = stridedKernelTransform(element(t0, a), element(t1, a), element(t2, a))
+                    for b in 0..<9 {
+                        let target = u + (9 * a + b) * pairs + pair, value = element(row, b)
+                        if lanes == 8 {
+                            store8(value, target)
+                        } else {
+                            for k in 0..<lanes { target[k] = value[k] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The blocks of the forward, taken by whichever thread is free: V of the block's tiles from
+/// the input, the 81 products M_ξ = U_ξ · V_ξ, and the block's output rows from M (the same
+/// arithmetic on any thread). Block `index` is tile rows `firstRow ..< firstRow + rows` of image
+/// `index / blocksPerImage`.
+private struct StridedWinogradForwardBlocks: ItemWork {
+    let g: Conv2dGeometry
+    /// U (81, O, C).
+    let input: UnsafePointer<Float>, transformedWeight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+    let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+
+    func run(item index: Int, part: Int) {
+        let c = g.inputChannels, o = g.outputChannels, positions = Conv2dGeometry.stridedWinogradPositions
+        let capacity = g.stridedWinogradBlockCapacity
+        let (inputPlaneStride, outputPlaneStride) = (g.stridedWinogradInputPlaneStride, g.stridedWinogradOutputPlaneStride)
+        let v = scratch + part * g.stridedWinogradThreadScratchCount
+        let m = v + positions * inputPlaneStride
+        let horizontal = m + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
+        let image = index / g.stridedWinogradBlocksPerImage
+        let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
+        let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+        let inputPlane = g.height * g.width, outputPlane = g.columnColumns
+        for channel in 0..<c {
+            stridedTransformInput(g, plane: input + (image * c + channel) * inputPlane, firstTileRow: firstRow,
+                                  tileRows: rows, into: v + channel * capacity, planeStride: inputPlaneStride,
+                                  horizontal: horizontal, row: row)
+        }
+        let columns = (rows * g.stridedWinogradRowStride + 15) / 16 * 16
+        for xi in 0..<positions {
+            serialMatrixMultiply(m: o, n: columns, k: c, transformedWeight + xi * o * c,
+                                 v + xi * inputPlaneStride, leadingB: capacity,
+                                 into: m + xi * outputPlaneStride, leadingC: capacity)
+        }
+        for channel in 0..<o {
+            stridedTransformOutput(g, m + channel * capacity, planeStride: outputPlaneStride, firstTileRow: firstRow,
+                                   tileRows: rows, bias: bias?[channel] ?? 0,
+                                   into: output + (image * o + channel) * outputPlane, partial: horizontal)
+        }
+    }
+}
+
+/// The padded input row: `padded[q]` = column q − p for q in 0 ..< `stridedWinogradPaddedRowFloats`,
+/// mirrored or zero past the edges and zero past the padded width.
+@inline(__always)
+private func readStridedPaddedRow(_ g: Conv2dGeometry, row: UnsafePointer<Float>,
+                                  into padded: UnsafeMutablePointer<Float>, reflecting: Bool) {
+    let p = g.padding.amount, w = g.width, count = g.stridedWinogradPaddedRowFloats
+    @inline(__always) func value(_ x: Int) -> Float {
+        if x >= 0 && x < w { return row[x] }
+        if reflecting && x >= -p && x < w + p { return row[reflect(x, w)] }
+        return 0
+    }
+    let low = min(p, count), high = min(p + w, count)
+    for q in 0..<low { padded[q] = value(q - p) }
+    (padded + low).update(from: row + (low - p), count: high - low)
+    for q in high..<count { padded[q] = value(q - p) }
+}
+
+/// The nine samples of eight tiles' patches in a padded row from tile t: lane k of sample j is
+/// `row[8(t + k) + j]`, the 64 floats from 8t split by their index mod 8, and the ninth the
+/// next tile's first.
+@inline(__always)
+private func patchSamples(_ row: UnsafePointer<Float>, _ t: Int) -> Transformed9 {
+    let source = UnsafeRawPointer(row + 8 * t)
+    @inline(__always) func sixteen(_ offset: Int) -> SIMD16<Float> {
+        source.loadUnaligned(fromByteOffset: 4 * offset, as: SIMD16<Float>.self)
+    }
+    let a = sixteen(0), b = sixteen(16), c = sixteen(32), d = sixteen(48)
+    // Floats by index mod 2, then mod 4, then mod 8.
+    let even = (SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf), SIMD16(lowHalf: c.evenHalf, highHalf: d.evenHalf))
+    let odd = (SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf), SIMD16(lowHalf: c.oddHalf, highHalf: d.oddHalf))
+    let mod0 = SIMD16(lowHalf: even.0.evenHalf, highHalf: even.1.evenHalf)
+    let mod2 = SIMD16(lowHalf: even.0.oddHalf, highHalf: even.1.oddHalf)
+    let mod1 = SIMD16(lowHalf: odd.0.evenHalf, highHalf: odd.1.evenHalf)
+    let mod3 = SIMD16(lowHalf: odd.0.oddHalf, highHalf: odd.1.oddHalf)
+    let first = mod0.evenHalf
+    let ninth = SIMD8(first[1], first[2], first[3], first[4], first[5], first[6], first[7], row[8 * t + 64])
+    return (first, mod1.evenHalf, mod2.evenHalf, mod3.evenHalf, mod0.oddHalf, mod1.oddHalf, mod2.oddHalf,
+            mod3.oddHalf, ninth)
+}
+
+/// V_ξ[t] = (T d_t Tᵀ)[ξ], ξ = 9a + b, for the tiles of `tileRows` tile rows from `firstTileRow`,
+/// d_t the 9×9 patch of the padded plane from (8·row, 8·column) of tile t; V_ξ at
+/// `v + ξ·planeStride`, tile row r at offset r·`stridedWinogradRowStride`. Each padded input row
+/// is transformed horizontally once into `horizontal` (9 values a tile), then each tile row
+/// combines its nine rows vertically. Eight tiles at a time; the columns past the last tile get
+/// finite values.
+@inline(__always)
+private func stridedTransformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Float>, firstTileRow: Int, tileRows: Int,
+                                   into v: UnsafeMutablePointer<Float>, planeStride: Int,
+                                   horizontal: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>) {
+    let stride = g.stridedWinogradRowStride, p = g.padding.amount, h = g.height
+    let reflecting = g.padding.reflects, rowFloats = 9 * stride
+    for r in 0 ..< 8 * tileRows + 1 {
+        // Padded row 8·firstTileRow + r is input row iy.
+        var iy = 8 * firstTileRow + r - p
+        let h0 = horizontal + r * rowFloats
+        if iy < 0 || iy >= h {
+            if !reflecting || iy < -p || iy >= h + p {
+                h0.update(repeating: 0, count: rowFloats)
+                continue
+            }
+            iy = reflect(iy, h)
+        }
+        readStridedPaddedRow(g, row: plane + iy * g.width, into: row, reflecting: reflecting)
+        for t in Swift.stride(from: 0, to: stride, by: 8) {
+            let x = stridedInputTransform(patchSamples(row, t))
+            store8(x.0, h0 + t)
+            store8(x.1, h0 + stride + t)
+            store8(x.2, h0 + 2 * stride + t)
+            store8(x.3, h0 + 3 * stride + t)
+            store8(x.4, h0 + 4 * stride + t)
+            store8(x.5, h0 + 5 * stride + t)
+            store8(x.6, h0 + 6 * stride + t)
+            store8(x.7, h0 + 7 * stride + t)
+            store8(x.8, h0 + 8 * stride + t)
+        }
+    }
+    let step = 9 * planeStride
+    for tileRow in 0..<tileRows {
+        let r0 = horizontal + 8 * tileRow * rowFloats
+        for j in 0..<9 {
+            let source = r0 + j * stride, target = v + j * planeStride + tileRow * stride
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                @inline(__always) func at(_ k: Int) -> SIMD8<Float> { load8(source + k * rowFloats + t) }
+                let column = stridedInputTransform((at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8)))
+                let x = target + t
+                store8(column.0, x)
+                store8(column.1, x + step)
+                store8(column.2, x + 2 * step)
+                store8(column.3, x + 3 * step)
+                store8(column.4, x + 4 * step)
+                store8(column.5, x + 5 * step)
+                store8(column.6, x + 6 * step)
+                store8(column.7, x + 7 * step)
+                store8(column.8, x + 8 * step)
+            }
+        }
+    }
+}
+
+/// Output rows of `tileRows` tile rows from `firstTileRow` of one output channel from its M_ξ
+/// (at `m + ξ·planeStride`, ξ = 9a + b): y = A M Aᵀ + bias, dropping what overhangs (Ho, Wo).
+/// In two passes over a tile row, as `transformOutput4`: A M column b at a time into `partial`
+/// ((9, 4) rows of `stridedWinogradRowStride` floats), then each output row from its nine
+/// partial columns.
+@inline(__always)
+private func stridedTransformOutput(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, planeStride: Int,
+                                    firstTileRow: Int, tileRows: Int, bias: Float, into y: UnsafeMutablePointer<Float>,
+                                    partial: UnsafeMutablePointer<Float>) {
+    let stride = g.stridedWinogradRowStride, wo = g.outputWidth, ho = g.outputHeight, step = 9 * planeStride
+    for tileRow in 0..<tileRows {
+        let oy = 4 * (firstTileRow + tileRow)
+        for b in 0..<9 {
+            let source = m + b * planeStride + tileRow * stride, target = partial + 4 * b * stride
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                let p = source + t
+                @inline(__always) func at(_ k: Int) -> SIMD8<Float> { load8(p + k * step) }
+                let column = stridedOutputTransform((at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8)))
+                store8(column.0, target + t)
+                store8(column.1, target + stride + t)
+                store8(column.2, target + 2 * stride + t)
+                store8(column.3, target + 3 * stride + t)
+            }
+        }
+        for i in 0 ..< min(4, ho - oy) {
+            let row = partial + i * stride, output = y + (oy + i) * wo
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                let p = row + t, step = 4 * stride
+                @inline(__always) func at(_ k: Int) -> SIMD8<Float> { load8(p + k * step) }
+                let r = stridedOutputTransform((at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8)))
+                storeTileRows(r.0 + bias, r.1 + bias, r.2 + bias, r.3 + bias, into: output, from: 4 * t, width: wo)
+            }
+        }
+    }
+}
