@@ -73,7 +73,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// where it does `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2.
     public let winogradTile: Int
     /// Whether the forward takes the stride-2 Winograd path (3×3, stride 2, outputs at least 21
-    /// wide; `StridedWinograd.swift`); the backward stays on im2col.
+    /// wide; `StridedWinograd.swift`), and the weight gradient where it wins
+    /// (`usesStridedWinogradWeightGradient`); the input gradient stays on im2col.
     public let usesStridedWinograd: Bool
     /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
     /// output channel (`OneChannelConv.swift`) instead of any of the product-based paths.
@@ -197,7 +198,10 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     public var scratchCount: Int {
         if usesOneChannelDirect { return oneChannelThreadScratchCount * threads }
         let tiled = (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads
-        if usesStridedWinograd { return max(tiled, stridedWinogradScratchCount) }
+        if usesStridedWinograd {
+            return max(tiled, stridedWinogradScratchCount,
+                       usesStridedWinogradWeightGradient ? stridedWinogradWeightGradientScratchCount : 0)
+        }
         guard usesWinograd else { return tiled }
         return max(tiled, winogradScratchCount, winogradWeightGradientScratchCount,
                    usesWinogradInputGradient ? winogradInputGradientScratchCount : 0)
@@ -287,6 +291,12 @@ public func conv2dBackward(_ g: Conv2dGeometry,
     }
     let work = g.batch * g.columnColumns * (g.columnRows + g.outputChannels)
     var (inputGradient, weightGradient) = (inputGradient, weightGradient)
+    if g.usesStridedWinogradWeightGradient, let dw = weightGradient {
+        stridedWinogradWeightGradient(g, input: input, outputGradient: outputGradient, weightGradient: dw,
+                                      scratch: scratch)
+        weightGradient = nil
+        if inputGradient == nil { return }
+    }
     if g.usesWinograd {
         if let dw = weightGradient {
             winogradWeightGradient(g, input: input, outputGradient: outputGradient, weightGradient: dw, scratch: scratch)

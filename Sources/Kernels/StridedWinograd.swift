@@ -22,9 +22,9 @@
 // a Double reference the output rounds like F(2×2, 3×3)'s (NumPy in float32: 7·10⁻⁷ relative
 // per two-tap sum at depth 64); its rounding depends on neither the batch nor the thread.
 //
-// The backward stays on im2col (`ConvBackwardChannels`): the input gradient's 9×9 patches
-// overlap their neighbours by one row and column, which blocks on different threads would add
-// into at once.
+// The weight gradient is the forward's adjoint (below); the input gradient stays on im2col's
+// col2im (`ConvBackwardChannels`): its 9×9 patches overlap their neighbours by one row and
+// column, which blocks on different threads would add into at once.
 
 extension Conv2dGeometry {
     /// Positions ξ of a transformed 9×9 patch: the products per block.
@@ -45,13 +45,21 @@ extension Conv2dGeometry {
         return tilesPerRow >= 6 && 2 * winogradRowStride(tilesPerRow: tilesPerRow) <= 3 * tilesPerRow
     }
 
+    /// Columns a block's products have at least: 256 where U_ξ has 2¹⁵ (o, c) pairs or more, which
+    /// each product packs for its block's columns; else 32, the block's V and M then nearer L2.
+    /// Forward, ms (32 / 128 / 256 columns): 408→408 at 256², batch 1: 267 / 198 / 181; 204→204
+    /// at 512²: 231 / 211 / 199; 128→128 at 64², batch 16: 20.4 / 26.4 / 25; 204→64 at 256²:
+    /// 17.4 / 24.0 / 24.0; 64→64 at 128², batch 16: 22.6 / 22.2 / 32.
+    var stridedWinogradMinimumBlockColumns: Int { outputChannels * inputChannels >= 1 << 15 ? 256 : 32 }
+
     /// Tile rows per block, as `winogradBlockRows` for one image a block: V and M within
-    /// `winogradBlockFloats` but at least `winogradMinimumBlockColumns` columns, and every thread
-    /// a block; evened out over the image.
+    /// `winogradBlockFloats` but at least `stridedWinogradMinimumBlockColumns` columns, and every
+    /// thread a block; evened out over the image.
     public var stridedWinogradBlockRows: Int {
         let tileRows = stridedWinogradTileRows, rowStride = stridedWinogradRowStride
         let perRow = Self.stridedWinogradPositions * (inputChannels + outputChannels) * rowStride
-        var rows = max(Self.winogradBlockFloats / perRow, (Self.winogradMinimumBlockColumns + rowStride - 1) / rowStride)
+        let columns = stridedWinogradMinimumBlockColumns
+        var rows = max(Self.winogradBlockFloats / perRow, (columns + rowStride - 1) / rowStride)
         let blocksForThreads = (threads + batch - 1) / batch
         rows = min(rows, (tileRows + blocksForThreads - 1) / blocksForThreads)
         if tileFloats < Self.defaultTileFloats { rows = min(rows, tileFloats / perRow) }
@@ -357,4 +365,199 @@ private func stridedTransformOutput(_ g: Conv2dGeometry, _ m: UnsafePointer<Floa
             }
         }
     }
+}
+
+// The weight gradient is the forward's adjoint, as for stride 1: per block ∂M = Aᵀ-adjoint of
+// the output gradient, ∂M = A₁ᵀ ∂Y A₁ (A₁ the 4×9 output transform), V from the input, then
+// ∂U_ξ += ∂M_ξ · V_ξᵀ, and ∂w = Kᵀ ∂U K. Each thread sums a fixed range of blocks into its own ∂U;
+// the sums are added in thread order.
+
+extension Conv2dGeometry {
+    /// Whether the weight gradient takes the stride-2 Winograd path too: where the threads' ∂U
+    /// sums (81, O, C), zeroed and added up, weigh less than the batch's V and ∂M. 512→512 at
+    /// 128², batch 1 (sums twice V and ∂M) took as long as im2col (105 ms), with 170 MB of
+    /// scratch; 408→408 at 256²: 282 → 183 ms, 64→64 at 128², batch 16: 42.6 → 27.6 ms.
+    public var usesStridedWinogradWeightGradient: Bool {
+        guard usesStridedWinograd else { return false }
+        let sums = Self.stridedWinogradPositions * outputChannels * inputChannels * threads
+        let columns = stridedWinogradTileRows * stridedWinogradRowStride
+        return sums <= batch * Self.stridedWinogradPositions * (inputChannels + outputChannels) * columns
+    }
+
+    /// Floats of scratch `stridedWinogradWeightGradient` needs: per thread its ∂U (81, O, C) and
+    /// a block's V, ∂M and row buffers.
+    var stridedWinogradWeightGradientScratchCount: Int {
+        (Self.stridedWinogradPositions * outputChannels * inputChannels + stridedWinogradThreadScratchCount) * threads
+    }
+}
+
+/// The weight gradient of a 3×3 stride-2 convolution (`g.usesStridedWinogradWeightGradient`); accumulates
+/// (`+=`) into `weightGradient`.
+///
+/// input (N, C, H, W)  outputGradient (N, O, Ho, Wo)  weightGradient (O, C, 3, 3)
+/// scratch: `g.stridedWinogradWeightGradientScratchCount` floats.
+func stridedWinogradWeightGradient(_ g: Conv2dGeometry, input: UnsafePointer<Float>,
+                                   outputGradient: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
+                                   scratch: UnsafeMutablePointer<Float>) {
+    let pairs = g.outputChannels * g.inputChannels, positions = Conv2dGeometry.stridedWinogradPositions
+    let work = g.batch * g.columnColumns * (g.inputChannels + g.outputChannels)
+    let parts = partCount(work: work, maximumParts: min(g.threads, g.batch * g.stridedWinogradBlocksPerImage))
+    let stride = positions * pairs + g.stridedWinogradThreadScratchCount
+    forEachPart(work: work, maximumParts: parts,
+                StridedWeightGradientBlocks(g: g, input: input, outputGradient: outputGradient, scratch: scratch))
+    forEachRange(pairs, work: positions * pairs * parts,
+                 StridedWeightGradientSum(pairs: pairs, parts: parts, stride: stride, sums: scratch,
+                                          weightGradient: weightGradient))
+}
+
+/// One thread's blocks of the weight gradient (blocks · part / parts ..< blocks · (part + 1) / parts),
+/// summed into its ∂U (81, O, C) at the start of its scratch.
+private struct StridedWeightGradientBlocks: ParallelWork {
+    let g: Conv2dGeometry
+    let input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let c = g.inputChannels, o = g.outputChannels, positions = Conv2dGeometry.stridedWinogradPositions
+        let capacity = g.stridedWinogradBlockCapacity
+        let (inputPlaneStride, outputPlaneStride) = (g.stridedWinogradInputPlaneStride, g.stridedWinogradOutputPlaneStride)
+        let sum = scratch + part * (positions * o * c + g.stridedWinogradThreadScratchCount)
+        let v = sum + positions * o * c, dm = v + positions * inputPlaneStride
+        let horizontal = dm + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
+        sum.update(repeating: 0, count: positions * o * c)
+        let blocks = g.batch * g.stridedWinogradBlocksPerImage
+        let inputPlane = g.height * g.width, outputPlane = g.columnColumns
+        for index in blocks * part / parts ..< blocks * (part + 1) / parts {
+            let image = index / g.stridedWinogradBlocksPerImage
+            let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
+            let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+            for channel in 0..<c {
+                stridedTransformInput(g, plane: input + (image * c + channel) * inputPlane, firstTileRow: firstRow,
+                                      tileRows: rows, into: v + channel * capacity, planeStride: inputPlaneStride,
+                                      horizontal: horizontal, row: row)
+            }
+            for channel in 0..<o {
+                stridedTransformOutputGradient(g, outputGradient + (image * o + channel) * outputPlane,
+                                               firstTileRow: firstRow, tileRows: rows, into: dm + channel * capacity,
+                                               planeStride: outputPlaneStride, partial: horizontal)
+            }
+            for xi in 0..<positions {
+                serialMatrixMultiply(m: o, n: c, k: rows * g.stridedWinogradRowStride, dm + xi * outputPlaneStride,
+                                     leadingA: capacity, v + xi * inputPlaneStride, transposeB: true,
+                                     leadingB: capacity, into: sum + xi * o * c, beta: 1)
+            }
+        }
+    }
+}
+
+/// A₁ᵀ y for four values along a row or column of a 4×4 output gradient: the adjoint of
+/// `stridedOutputTransform`.
+@inline(__always)
+private func stridedOutputGradientTransform(_ y0: SIMD8<Float>, _ y1: SIMD8<Float>, _ y2: SIMD8<Float>,
+                                            _ y3: SIMD8<Float>) -> Transformed9 {
+    let even = y0 + y2, odd = y1 + y3
+    return (y0, even + odd, even - odd, y0 + 2 * y1 + 4 * y2 + 8 * y3, y3, y0, y1, y2, y3)
+}
+
+/// ∂M_ξ[t] = (A₁ᵀ ∂Y_t A₁)[ξ], ξ = 9a + b, for the tiles of `tileRows` tile rows from
+/// `firstTileRow` of one output channel, ∂Y_t its 4×4 output gradient (zero where the tile
+/// overhangs (Ho, Wo) and for the columns past the last tile); ∂M_ξ at `dm + ξ·planeStride`, tile
+/// row r at offset r·`stridedWinogradRowStride`. Rows of ∂Y first into `partial` ((4, 9) rows of
+/// `stridedWinogradRowStride` floats), then each column b from its four partial rows.
+@inline(__always)
+private func stridedTransformOutputGradient(_ g: Conv2dGeometry, _ dy: UnsafePointer<Float>, firstTileRow: Int,
+                                            tileRows: Int, into dm: UnsafeMutablePointer<Float>, planeStride: Int,
+                                            partial: UnsafeMutablePointer<Float>) {
+    let stride = g.stridedWinogradRowStride, wo = g.outputWidth, ho = g.outputHeight, step = 9 * planeStride
+    for tileRow in 0..<tileRows {
+        let oy = 4 * (firstTileRow + tileRow)
+        for i in 0..<4 {
+            let target = partial + 9 * i * stride
+            guard oy + i < ho else {
+                target.update(repeating: 0, count: 9 * stride)
+                continue
+            }
+            let row = dy + (oy + i) * wo
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                // Row i of ∂Y for the eight tiles, split into its four columns (lane k: tile k).
+                let x = 4 * t
+                var a = SIMD16<Float>(), b = SIMD16<Float>()
+                if x + 32 <= wo {
+                    a = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<Float>.self)
+                    b = UnsafeRawPointer(row + x + 16).loadUnaligned(as: SIMD16<Float>.self)
+                } else {
+                    for lane in 0..<max(0, min(16, wo - x)) { a[lane] = row[x + lane] }
+                    for lane in 0..<max(0, min(16, wo - x - 16)) { b[lane] = row[x + 16 + lane] }
+                }
+                let y = tileColumns(a, b)
+                let r = stridedOutputGradientTransform(y.0, y.1, y.2, y.3)
+                store8(r.0, target + t)
+                store8(r.1, target + stride + t)
+                store8(r.2, target + 2 * stride + t)
+                store8(r.3, target + 3 * stride + t)
+                store8(r.4, target + 4 * stride + t)
+                store8(r.5, target + 5 * stride + t)
+                store8(r.6, target + 6 * stride + t)
+                store8(r.7, target + 7 * stride + t)
+                store8(r.8, target + 8 * stride + t)
+            }
+        }
+        for b in 0..<9 {
+            let column = partial + b * stride, out = dm + b * planeStride + tileRow * stride
+            for t in Swift.stride(from: 0, to: stride, by: 8) {
+                let p = column + t, rowStep = 9 * stride
+                let r = stridedOutputGradientTransform(load8(p), load8(p + rowStep), load8(p + 2 * rowStep),
+                                                       load8(p + 3 * rowStep))
+                let q = out + t
+                store8(r.0, q)
+                store8(r.1, q + step)
+                store8(r.2, q + 2 * step)
+                store8(r.3, q + 3 * step)
+                store8(r.4, q + 4 * step)
+                store8(r.5, q + 5 * step)
+                store8(r.6, q + 6 * step)
+                store8(r.7, q + 7 * step)
+                store8(r.8, q + 8 * step)
+            }
+        }
+    }
+}
+
+/// ∂w = Kᵀ ∂U K over the threads' ∂U sums, eight (o, c) pairs a vector, added onto the weight
+/// gradient.
+private struct StridedWeightGradientSum: RangeWork {
+    let pairs: Int, parts: Int
+    /// Floats from one part's ∂U (81, O, C) to the next.
+    let stride: Int
+    let sums: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 8) {
+            let lanes = min(8, range.upperBound - first)
+            @inline(__always) func u(_ xi: Int) -> SIMD8<Float> {
+                summedWeightGradient(sums, parts: parts, stride: stride, pairs: pairs, position: xi, first: first,
+                                     lanes: lanes)
+            }
+            @inline(__always) func column(_ b: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                stridedKernelGradientTransform((u(b), u(9 + b), u(18 + b), u(27 + b), u(36 + b), u(45 + b),
+                                                u(54 + b), u(63 + b), u(72 + b)))
+            }
+            // Column b of t = Kᵀ ∂U (3×9) from column b of ∂U, then row i of ∂w = t K from row i of t.
+            let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4)
+            let c5 = column(5), c6 = column(6), c7 = column(7), c8 = column(8)
+            addWeightGradientRow(stridedKernelGradientTransform((c0.0, c1.0, c2.0, c3.0, c4.0, c5.0, c6.0, c7.0, c8.0)),
+                                 0, to: weightGradient, first: first, lanes: lanes)
+            addWeightGradientRow(stridedKernelGradientTransform((c0.1, c1.1, c2.1, c3.1, c4.1, c5.1, c6.1, c7.1, c8.1)),
+                                 1, to: weightGradient, first: first, lanes: lanes)
+            addWeightGradientRow(stridedKernelGradientTransform((c0.2, c1.2, c2.2, c3.2, c4.2, c5.2, c6.2, c7.2, c8.2)),
+                                 2, to: weightGradient, first: first, lanes: lanes)
+        }
+    }
+}
+
+/// Kᵀ u for the nine values along a column or row of ∂U: the adjoint of `stridedKernelTransform`.
+@inline(__always)
+private func stridedKernelGradientTransform(_ d: Transformed9) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    let sixth = (1.0 / 6) * (d.3 - d.2)
+    return (0.5 * (d.0 - d.1) + sixth, d.5 + d.6 + d.7 + d.8, d.4 - 0.5 * d.1 + (1.0 / 6) * (d.2 + 2 * d.3))
 }

@@ -856,7 +856,7 @@ private func outputTransform4(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD
 /// column j is float 4k + j. (In 16-lane halves: LLVM turns SIMD32's evenHalf into stack traffic
 /// and gathers.)
 @inline(__always)
-private func tileColumns(_ low: SIMD16<Float>, _ high: SIMD16<Float>)
+func tileColumns(_ low: SIMD16<Float>, _ high: SIMD16<Float>)
     -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
     let even = SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf)
     let odd = SIMD16(lowHalf: low.oddHalf, highHalf: high.oddHalf)
@@ -1163,7 +1163,7 @@ private struct WinogradWeightGradientSum: RangeWork {
 /// ∂U_ξ of the (o, c) pairs `first ..< first + lanes` (≤ 8), lane k pair first + k, summed over
 /// the parts' sums (`stride` floats apart, each (positions, pairs)).
 @inline(__always)
-private func summedWeightGradient(_ sums: UnsafePointer<Float>, parts: Int, stride: Int, pairs: Int, position xi: Int,
+func summedWeightGradient(_ sums: UnsafePointer<Float>, parts: Int, stride: Int, pairs: Int, position xi: Int,
                                   first: Int, lanes: Int) -> SIMD8<Float> {
     var value = SIMD8<Float>()
     for part in 0..<parts {
@@ -1180,7 +1180,7 @@ private func summedWeightGradient(_ sums: UnsafePointer<Float>, parts: Int, stri
 /// Adds row i of the 3×3 kernel gradients of pairs `first ..< first + lanes` (lane k: pair
 /// first + k, column j in `row.j`) onto `weightGradient` (pairs, 3, 3).
 @inline(__always)
-private func addWeightGradientRow(_ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>), _ i: Int,
+func addWeightGradientRow(_ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>), _ i: Int,
                                   to weightGradient: UnsafeMutablePointer<Float>, first: Int, lanes: Int) {
     for k in 0..<lanes {
         let dw = weightGradient + (first + k) * 9 + 3 * i
