@@ -200,7 +200,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         let tiled = (usesShiftedRows ? 2 * weightCount : 0) + tileScratchCount * threads
         if usesStridedWinograd {
             return max(tiled, stridedWinogradScratchCount,
-                       usesStridedWinogradWeightGradient ? stridedWinogradWeightGradientScratchCount : 0)
+                       usesStridedWinogradWeightGradient ? stridedWinogradWeightGradientScratchCount : 0,
+                       usesStridedWinogradInputGradient ? stridedWinogradInputGradientScratchCount : 0)
         }
         guard usesWinograd else { return tiled }
         return max(tiled, winogradScratchCount, winogradWeightGradientScratchCount,
@@ -296,6 +297,12 @@ public func conv2dBackward(_ g: Conv2dGeometry,
                                       scratch: scratch)
         weightGradient = nil
         if inputGradient == nil { return }
+    }
+    if g.usesStridedWinogradInputGradient, let dx = inputGradient {
+        stridedWinogradInputGradient(g, weight: weight, outputGradient: outputGradient, inputGradient: dx,
+                                     scratch: scratch)
+        inputGradient = nil
+        if weightGradient == nil { return }
     }
     if g.usesWinograd {
         if let dw = weightGradient {

@@ -561,3 +561,212 @@ private func stridedKernelGradientTransform(_ d: Transformed9) -> (SIMD8<Float>,
     let sixth = (1.0 / 6) * (d.3 - d.2)
     return (0.5 * (d.0 - d.1) + sixth, d.5 + d.6 + d.7 + d.8, d.4 - 0.5 * d.1 + (1.0 / 6) * (d.2 + 2 * d.3))
 }
+
+// The input gradient is the forward's adjoint too: per block ∂M = A₁ᵀ ∂Y A₁, ∂V_ξ = U_ξᵀ ∂M_ξ
+// (C, tiles), and each tile's 9×9 patch gradient Tᵀ ∂V T added onto the padded input's rows,
+// folded onto the input (a reflected border onto the pixels it mirrors, a zero one dropped).
+// Neighbouring patches share a row or column: within a block one thread adds them in order; the
+// row a block shares with the next (its last, 8·rows) is kept apart per block and channel and
+// added after all blocks, channels split over the threads. Padding at most 1, so a reflected
+// row lands in its own block.
+
+extension Conv2dGeometry {
+    /// Whether the input gradient takes the stride-2 Winograd path: padding at most 1.
+    public var usesStridedWinogradInputGradient: Bool { usesStridedWinograd && padding.amount <= 1 }
+
+    /// Floats of one padded row's gradient kept apart (the row a block shares with the next).
+    var stridedWinogradSharedRowFloats: Int { stridedWinogradPaddedRowFloats }
+
+    /// Floats of scratch `stridedWinogradInputGradient` needs: the forward's (U, one block per
+    /// thread), then each block's shared row per input channel.
+    var stridedWinogradInputGradientScratchCount: Int {
+        stridedWinogradScratchCount
+            + batch * stridedWinogradBlocksPerImage * inputChannels * stridedWinogradSharedRowFloats
+    }
+}
+
+/// The input gradient of a 3×3 stride-2 convolution (`g.usesStridedWinogradInputGradient`);
+/// accumulates (`+=`) into `inputGradient`.
+///
+/// weight (O, C, 3, 3)  outputGradient (N, O, Ho, Wo)  inputGradient (N, C, H, W)
+/// scratch: `g.stridedWinogradInputGradientScratchCount` floats.
+func stridedWinogradInputGradient(_ g: Conv2dGeometry, weight: UnsafePointer<Float>,
+                                  outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
+                                  scratch: UnsafeMutablePointer<Float>) {
+    let positions = Conv2dGeometry.stridedWinogradPositions, pairs = g.outputChannels * g.inputChannels
+    forEachRange(g.outputChannels, work: positions * pairs, StridedWeightTransform(g: g, weight: weight, u: scratch))
+    let blockScratch = scratch + positions * pairs
+    let sharedRows = blockScratch + g.stridedWinogradThreadScratchCount * g.threads
+    let work = g.batch * g.columnColumns * (g.inputChannels + g.outputChannels)
+    forEachItem(g.batch * g.stridedWinogradBlocksPerImage, work: work, maximumParts: g.threads,
+                StridedInputGradientBlocks(g: g, transformedWeight: scratch, outputGradient: outputGradient,
+                                           inputGradient: inputGradient, scratch: blockScratch, sharedRows: sharedRows))
+    forEachRange(g.inputChannels, work: g.batch * g.stridedWinogradBlocksPerImage * g.inputChannels
+                    * g.stridedWinogradSharedRowFloats,
+                 StridedSharedRows(g: g, sharedRows: sharedRows, inputGradient: inputGradient))
+}
+
+/// The blocks of the input gradient, taken by whichever thread is free: ∂M from the output
+/// gradient, ∂V_ξ = U_ξᵀ ∂M_ξ, then each input channel's patch gradients onto its padded rows,
+/// folded onto the input gradient but for the block's last row, kept in `sharedRows`.
+private struct StridedInputGradientBlocks: ItemWork {
+    let g: Conv2dGeometry
+    /// U (81, O, C).
+    let transformedWeight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let inputGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    let sharedRows: UnsafeMutablePointer<Float>
+
+    func run(item index: Int, part: Int) {
+        let c = g.inputChannels, o = g.outputChannels, positions = Conv2dGeometry.stridedWinogradPositions
+        let capacity = g.stridedWinogradBlockCapacity, stride = g.stridedWinogradRowStride
+        let (inputPlaneStride, outputPlaneStride) = (g.stridedWinogradInputPlaneStride, g.stridedWinogradOutputPlaneStride)
+        let dv = scratch + part * g.stridedWinogradThreadScratchCount
+        let dm = dv + positions * inputPlaneStride
+        let horizontal = dm + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
+        let image = index / g.stridedWinogradBlocksPerImage
+        let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
+        let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+        for channel in 0..<o {
+            stridedTransformOutputGradient(g, outputGradient + (image * o + channel) * g.columnColumns,
+                                           firstTileRow: firstRow, tileRows: rows, into: dm + channel * capacity,
+                                           planeStride: outputPlaneStride, partial: horizontal)
+        }
+        let columns = (rows * stride + 15) / 16 * 16
+        for xi in 0..<positions {
+            serialMatrixMultiply(m: c, n: columns, k: o, transformedWeight + xi * o * c, transposeA: true, leadingA: c,
+                                 dm + xi * outputPlaneStride, leadingB: capacity,
+                                 into: dv + xi * inputPlaneStride, leadingC: capacity)
+        }
+        let plane = g.height * g.width, rowFloats = 9 * stride, step = 9 * inputPlaneStride
+        for channel in 0..<c {
+            // Tᵀ along the columns of each tile row's patches, added onto the rows' horizontal values.
+            horizontal.update(repeating: 0, count: (8 * rows + 1) * rowFloats)
+            for tileRow in 0..<rows {
+                let r0 = horizontal + 8 * tileRow * rowFloats
+                for j in 0..<9 {
+                    let source = dv + channel * capacity + j * inputPlaneStride + tileRow * stride, target = r0 + j * stride
+                    for t in Swift.stride(from: 0, to: stride, by: 8) {
+                        let p = source + t
+                        @inline(__always) func at(_ a: Int) -> SIMD8<Float> { load8(p + a * step) }
+                        let d = stridedInputGradientTransform((at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7),
+                                                               at(8)))
+                        @inline(__always) func add(_ value: SIMD8<Float>, _ k: Int) {
+                            let q = target + k * rowFloats + t
+                            store8(load8(q) + value, q)
+                        }
+                        add(d.0, 0)
+                        add(d.1, 1)
+                        add(d.2, 2)
+                        add(d.3, 3)
+                        add(d.4, 4)
+                        add(d.5, 5)
+                        add(d.6, 6)
+                        add(d.7, 7)
+                        add(d.8, 8)
+                    }
+                }
+            }
+            // Tᵀ along each padded row, the patches' samples interleaved back into it, then folded.
+            let dx = inputGradient + (image * c + channel) * plane
+            for r in 0 ..< 8 * rows + 1 {
+                let shared = r == 8 * rows
+                let target = shared ? sharedRows + (index * c + channel) * g.stridedWinogradSharedRowFloats : row
+                paddedRowGradient(horizontal + r * rowFloats, stride: stride, into: target)
+                if !shared { foldPaddedRow(g, target, paddedRow: 8 * firstRow + r, into: dx) }
+            }
+        }
+    }
+}
+
+/// Tᵀ g for the nine values along a row or column of a patch's ∂V: the adjoint of
+/// `stridedInputTransform`, the nine samples' gradients in patch order.
+@inline(__always)
+private func stridedInputGradientTransform(_ g: Transformed9) -> Transformed9 {
+    let s = g.0 + g.1 + g.2 + g.3 - 2 * g.4
+    return (2 * g.0, g.5, 3 * g.2 - g.1 - s, g.6, -2 * g.0 - g.1 - 3 * g.2 - g.4, g.7, s, g.8, g.4)
+}
+
+/// One padded row's gradient from its horizontal values (9 rows of `stride` floats, lane t:
+/// tile t): Tᵀ per tile, sample k of tile t at 8t + k, the ninth added onto the next tile's
+/// first; `8·stride + 1` floats to `row`.
+@inline(__always)
+private func paddedRowGradient(_ values: UnsafePointer<Float>, stride: Int, into row: UnsafeMutablePointer<Float>) {
+    var carry: Float = 0
+    for t in Swift.stride(from: 0, to: stride, by: 8) {
+        @inline(__always) func at(_ j: Int) -> SIMD8<Float> { load8(values + j * stride + t) }
+        let d = stridedInputGradientTransform((at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8)))
+        let ninth = d.8
+        let first = d.0 + SIMD8(carry, ninth[0], ninth[1], ninth[2], ninth[3], ninth[4], ninth[5], ninth[6])
+        carry = ninth[7]
+        // The inverse of `patchSamples`' split: by index mod 8, then mod 4, then mod 2.
+        var mod0 = SIMD16<Float>(), mod1 = SIMD16<Float>(), mod2 = SIMD16<Float>(), mod3 = SIMD16<Float>()
+        (mod0.evenHalf, mod0.oddHalf) = (first, d.4)
+        (mod1.evenHalf, mod1.oddHalf) = (d.1, d.5)
+        (mod2.evenHalf, mod2.oddHalf) = (d.2, d.6)
+        (mod3.evenHalf, mod3.oddHalf) = (d.3, d.7)
+        var even0 = SIMD16<Float>(), even1 = SIMD16<Float>(), odd0 = SIMD16<Float>(), odd1 = SIMD16<Float>()
+        (even0.evenHalf, even0.oddHalf) = (mod0.lowHalf, mod2.lowHalf)
+        (even1.evenHalf, even1.oddHalf) = (mod0.highHalf, mod2.highHalf)
+        (odd0.evenHalf, odd0.oddHalf) = (mod1.lowHalf, mod3.lowHalf)
+        (odd1.evenHalf, odd1.oddHalf) = (mod1.highHalf, mod3.highHalf)
+        var a = SIMD16<Float>(), b = SIMD16<Float>(), c = SIMD16<Float>(), e = SIMD16<Float>()
+        (a.evenHalf, a.oddHalf) = (even0.lowHalf, odd0.lowHalf)
+        (b.evenHalf, b.oddHalf) = (even0.highHalf, odd0.highHalf)
+        (c.evenHalf, c.oddHalf) = (even1.lowHalf, odd1.lowHalf)
+        (e.evenHalf, e.oddHalf) = (even1.highHalf, odd1.highHalf)
+        let target = UnsafeMutableRawPointer(row + 8 * t)
+        target.storeBytes(of: a, as: SIMD16<Float>.self)
+        target.storeBytes(of: b, toByteOffset: 64, as: SIMD16<Float>.self)
+        target.storeBytes(of: c, toByteOffset: 128, as: SIMD16<Float>.self)
+        target.storeBytes(of: e, toByteOffset: 192, as: SIMD16<Float>.self)
+    }
+    row[8 * stride] = carry
+}
+
+/// Adds the gradient of padded row `paddedRow` (`8·stride + 1` floats of `row`, column q the
+/// padded column q) onto the input gradient plane `dx` (H, W): a reflected border onto the pixels
+/// it mirrors, a zero one and anything past the padded input dropped.
+@inline(__always)
+private func foldPaddedRow(_ g: Conv2dGeometry, _ row: UnsafePointer<Float>, paddedRow: Int,
+                           into dx: UnsafeMutablePointer<Float>) {
+    let p = g.padding.amount, h = g.height, w = g.width, reflecting = g.padding.reflects
+    let count = 8 * g.stridedWinogradRowStride + 1
+    var iy = paddedRow - p
+    if iy < 0 || iy >= h {
+        guard reflecting && iy >= -p && iy < h + p else { return }
+        iy = reflect(iy, h)
+    }
+    let target = dx + iy * w, interior = min(w, count - p)
+    var x = 0
+    while x + 8 <= interior {
+        store8(load8(target + x) + load8(row + p + x), target + x)
+        x += 8
+    }
+    while x < interior {
+        target[x] += row[p + x]
+        x += 1
+    }
+    guard reflecting else { return }
+    for q in 0..<p { target[reflect(q - p, w)] += row[q] }
+    for q in p + w ..< min(2 * p + w, count) { target[reflect(q - p, w)] += row[q] }
+}
+
+/// The rows blocks share with the next, added after all blocks onto the input gradient, input
+/// channels split over the threads (each channel's in block order).
+private struct StridedSharedRows: RangeWork {
+    let g: Conv2dGeometry
+    let sharedRows: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>
+
+    func run(_ channels: Range<Int>) {
+        let c = g.inputChannels, plane = g.height * g.width
+        for index in 0 ..< g.batch * g.stridedWinogradBlocksPerImage {
+            let image = index / g.stridedWinogradBlocksPerImage
+            let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
+            let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+            for channel in channels {
+                foldPaddedRow(g, sharedRows + (index * c + channel) * g.stridedWinogradSharedRowFloats,
+                              paddedRow: 8 * (firstRow + rows), into: inputGradient + (image * c + channel) * plane)
+            }
+        }
+    }
+}

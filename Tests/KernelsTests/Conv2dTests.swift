@@ -143,7 +143,7 @@ let winogradConvGeometries: [Conv2dGeometry] = [
 /// 3×3 stride-2 convs on the stride-2 Winograd forward (outputs at least 21 wide): every padding
 /// with odd and even padded sizes (a last tile row or column overhanging, or the last padded
 /// column never read), a one-row output, channel counts across groups of 8, and blocks of one
-/// tile row, several an image, on two threads.
+/// tile row, several an image, on two threads (the input gradient's rows shared by blocks).
 let stridedWinogradConvGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 2, inputChannels: 5, outputChannels: 7, height: 64, width: 64, kernelSize: 3, stride: 2,
                    padding: .reflect(1)),
@@ -161,6 +161,10 @@ let stridedWinogradConvGeometries: [Conv2dGeometry] = [
                    padding: .reflect(1), tileFloats: 81 * 24 * 8, minimumTileColumns: 1, threads: 2),
     Conv2dGeometry(batch: 1, inputChannels: 40, outputChannels: 24, height: 62, width: 64, kernelSize: 3, stride: 2,
                    padding: .reflect(1), threads: 2),
+    // Odd sizes with a reflected border: the bottom padded row read, and its gradient in the row
+    // the last two blocks share.
+    Conv2dGeometry(batch: 2, inputChannels: 6, outputChannels: 5, height: 41, width: 47, kernelSize: 3, stride: 2,
+                   padding: .reflect(1), tileFloats: 81 * 11 * 8, minimumTileColumns: 1, threads: 2),
 ]
 
 /// The Winograd geometries above that take F(4×4, 3×3), on F(2×2, 3×3) instead.
@@ -236,7 +240,8 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
                        inputGradient: &dx, weightGradient: &dw, biasGradient: &db, scratch: &scratch)
         let ref = Reference.conv2dBackward(g, input: x.doubles, weight: w.doubles, outputGradient: dy.doubles)
         let transposed = g.inputGradientGeometry
-        let inputTolerance = (g.usesWinogradInputGradient && transposed.winogradTile == 4 ? 3e-4 : 1e-5)
+        let inputTolerance = (g.usesWinogradInputGradient && transposed.winogradTile == 4 ? 3e-4
+                                : g.usesStridedWinogradInputGradient ? 3e-5 : 1e-5)
             * max(1, (Double(transposed.columnRows) / 117).squareRoot())
         // The weight gradient's elements each sum a product per output pixel of the batch (up to
         // 4800 here), and F(4×4) rounds those sums at ≈ 10⁻⁵ of their size: 2.3·10⁻⁴ at most here.
@@ -302,6 +307,8 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         for g in stridedWinogradConvGeometries {
             #expect(g.usesStridedWinograd && g.usesStridedWinogradWeightGradient && !g.usesWinograd, "\(g)")
         }
+        #expect(stridedWinogradConvGeometries.allSatisfy { $0.usesStridedWinogradInputGradient == ($0.padding.amount <= 1) }
+                 && stridedWinogradConvGeometries.contains { !$0.usesStridedWinogradInputGradient })
         // Wide channels on a small map keep the weight gradient on im2col (its ∂U sums outweigh V and ∂M).
         let wide = Conv2dGeometry(batch: 1, inputChannels: 512, outputChannels: 512, height: 128, width: 128,
                                   kernelSize: 3, stride: 2, padding: .reflect(1), threads: 2)
