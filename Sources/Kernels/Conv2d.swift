@@ -73,8 +73,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// where it does `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2.
     public let winogradTile: Int
     /// Whether the forward takes the stride-2 Winograd path (3×3, stride 2, outputs at least 21
-    /// wide; `StridedWinograd.swift`), and the weight gradient where it wins
-    /// (`usesStridedWinogradWeightGradient`); the input gradient stays on im2col.
+    /// wide; `StridedWinograd.swift`), and the backward where it wins
+    /// (`usesStridedWinogradWeightGradient`, `usesStridedWinogradInputGradient`).
     public let usesStridedWinograd: Bool
     /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
     /// output channel (`OneChannelConv.swift`) instead of any of the product-based paths.

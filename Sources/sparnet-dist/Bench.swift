@@ -81,7 +81,7 @@ struct Bench: ParsableCommand {
           help: "Let Winograd convs on maps large enough take F(4×4, 3×3) tiles (else all take F(2×2, 3×3)).")
     var largeWinogradTiles = true
     @Flag(inversion: .prefixedNo,
-          help: "Run the forward of 3×3 stride-2 convs with outputs at least 21 wide on Winograd F(4×4) stride 2 (else im2col).")
+          help: "Run 3×3 stride-2 convs with outputs at least 21 wide on Winograd F(4×4) tiles of 9×9 patches (else im2col).")
     var stridedWinograd = true
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
