@@ -70,6 +70,13 @@ extension Conv2dGeometry {
         (stridedWinogradTileRows + stridedWinogradBlockRows - 1) / stridedWinogradBlockRows
     }
 
+    /// Block `index` of the batch: tile rows `firstRow ..< firstRow + rows` of image `image`.
+    func stridedWinogradBlock(_ index: Int) -> (image: Int, firstRow: Int, rows: Int) {
+        let firstRow = index % stridedWinogradBlocksPerImage * stridedWinogradBlockRows
+        return (index / stridedWinogradBlocksPerImage, firstRow,
+                min(stridedWinogradBlockRows, stridedWinogradTileRows - firstRow))
+    }
+
     /// Columns of a block's V_ξ and M_ξ, rounded up to 16 as `winogradBlockCapacity` (no heap
     /// buffer in OpenBLAS's small-matrix sgemm).
     var stridedWinogradBlockCapacity: Int { (stridedWinogradBlockRows * stridedWinogradRowStride + 15) / 16 * 16 }
@@ -116,6 +123,20 @@ func stridedWinogradForward(_ g: Conv2dGeometry, input: UnsafePointer<Float>, we
 /// Nine vectors of eight tiles: a transformed row or column of each tile's 9×9 patch.
 private typealias Transformed9 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
                                   SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+/// The nine vectors to `p`, `p + step`, … `p + 8·step`.
+@inline(__always)
+private func store9(_ values: Transformed9, _ p: UnsafeMutablePointer<Float>, step: Int) {
+    store8(values.0, p)
+    store8(values.1, p + step)
+    store8(values.2, p + 2 * step)
+    store8(values.3, p + 3 * step)
+    store8(values.4, p + 4 * step)
+    store8(values.5, p + 5 * step)
+    store8(values.6, p + 6 * step)
+    store8(values.7, p + 7 * step)
+    store8(values.8, p + 8 * step)
+}
 
 @inline(__always)
 private func element(_ values: Transformed9, _ i: Int) -> SIMD8<Float> {
@@ -191,8 +212,7 @@ private struct StridedWeightTransform: RangeWork {
 
 /// The blocks of the forward, taken by whichever thread is free: V of the block's tiles from
 /// the input, the 81 products M_ξ = U_ξ · V_ξ, and the block's output rows from M (the same
-/// arithmetic on any thread). Block `index` is tile rows `firstRow ..< firstRow + rows` of image
-/// `index / blocksPerImage`.
+/// arithmetic on any thread; `stridedWinogradBlock`).
 private struct StridedWinogradForwardBlocks: ItemWork {
     let g: Conv2dGeometry
     /// U (81, O, C).
@@ -206,9 +226,7 @@ private struct StridedWinogradForwardBlocks: ItemWork {
         let v = scratch + part * g.stridedWinogradThreadScratchCount
         let m = v + positions * inputPlaneStride
         let horizontal = m + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
-        let image = index / g.stridedWinogradBlocksPerImage
-        let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
-        let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+        let (image, firstRow, rows) = g.stridedWinogradBlock(index)
         let inputPlane = g.height * g.width, outputPlane = g.columnColumns
         for channel in 0..<c {
             stridedTransformInput(g, plane: input + (image * c + channel) * inputPlane, firstTileRow: firstRow,
@@ -295,15 +313,7 @@ private func stridedTransformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Flo
         readStridedPaddedRow(g, row: plane + iy * g.width, into: row, reflecting: reflecting)
         for t in Swift.stride(from: 0, to: stride, by: 8) {
             let x = stridedInputTransform(patchSamples(row, t))
-            store8(x.0, h0 + t)
-            store8(x.1, h0 + stride + t)
-            store8(x.2, h0 + 2 * stride + t)
-            store8(x.3, h0 + 3 * stride + t)
-            store8(x.4, h0 + 4 * stride + t)
-            store8(x.5, h0 + 5 * stride + t)
-            store8(x.6, h0 + 6 * stride + t)
-            store8(x.7, h0 + 7 * stride + t)
-            store8(x.8, h0 + 8 * stride + t)
+            store9(x, h0 + t, step: stride)
         }
     }
     let step = 9 * planeStride
@@ -315,15 +325,7 @@ private func stridedTransformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Flo
                 @inline(__always) func at(_ k: Int) -> SIMD8<Float> { load8(source + k * rowFloats + t) }
                 let column = stridedInputTransform((at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8)))
                 let x = target + t
-                store8(column.0, x)
-                store8(column.1, x + step)
-                store8(column.2, x + 2 * step)
-                store8(column.3, x + 3 * step)
-                store8(column.4, x + 4 * step)
-                store8(column.5, x + 5 * step)
-                store8(column.6, x + 6 * step)
-                store8(column.7, x + 7 * step)
-                store8(column.8, x + 8 * step)
+                store9(column, x, step: step)
             }
         }
     }
@@ -426,9 +428,7 @@ private struct StridedWeightGradientBlocks: ParallelWork {
         let blocks = g.batch * g.stridedWinogradBlocksPerImage
         let inputPlane = g.height * g.width, outputPlane = g.columnColumns
         for index in blocks * part / parts ..< blocks * (part + 1) / parts {
-            let image = index / g.stridedWinogradBlocksPerImage
-            let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
-            let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+            let (image, firstRow, rows) = g.stridedWinogradBlock(index)
             for channel in 0..<c {
                 stridedTransformInput(g, plane: input + (image * c + channel) * inputPlane, firstTileRow: firstRow,
                                       tileRows: rows, into: v + channel * capacity, planeStride: inputPlaneStride,
@@ -477,27 +477,9 @@ private func stridedTransformOutputGradient(_ g: Conv2dGeometry, _ dy: UnsafePoi
             }
             let row = dy + (oy + i) * wo
             for t in Swift.stride(from: 0, to: stride, by: 8) {
-                // Row i of ∂Y for the eight tiles, split into its four columns (lane k: tile k).
-                let x = 4 * t
-                var a = SIMD16<Float>(), b = SIMD16<Float>()
-                if x + 32 <= wo {
-                    a = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<Float>.self)
-                    b = UnsafeRawPointer(row + x + 16).loadUnaligned(as: SIMD16<Float>.self)
-                } else {
-                    for lane in 0..<max(0, min(16, wo - x)) { a[lane] = row[x + lane] }
-                    for lane in 0..<max(0, min(16, wo - x - 16)) { b[lane] = row[x + 16 + lane] }
-                }
-                let y = tileColumns(a, b)
+                let y = tileRowColumns(row, from: 4 * t, width: wo)
                 let r = stridedOutputGradientTransform(y.0, y.1, y.2, y.3)
-                store8(r.0, target + t)
-                store8(r.1, target + stride + t)
-                store8(r.2, target + 2 * stride + t)
-                store8(r.3, target + 3 * stride + t)
-                store8(r.4, target + 4 * stride + t)
-                store8(r.5, target + 5 * stride + t)
-                store8(r.6, target + 6 * stride + t)
-                store8(r.7, target + 7 * stride + t)
-                store8(r.8, target + 8 * stride + t)
+                store9(r, target + t, step: stride)
             }
         }
         for b in 0..<9 {
@@ -507,15 +489,7 @@ private func stridedTransformOutputGradient(_ g: Conv2dGeometry, _ dy: UnsafePoi
                 let r = stridedOutputGradientTransform(load8(p), load8(p + rowStep), load8(p + 2 * rowStep),
                                                        load8(p + 3 * rowStep))
                 let q = out + t
-                store8(r.0, q)
-                store8(r.1, q + step)
-                store8(r.2, q + 2 * step)
-                store8(r.3, q + 3 * step)
-                store8(r.4, q + 4 * step)
-                store8(r.5, q + 5 * step)
-                store8(r.6, q + 6 * step)
-                store8(r.7, q + 7 * step)
-                store8(r.8, q + 8 * step)
+                store9(r, q, step: step)
             }
         }
     }
@@ -621,9 +595,7 @@ private struct StridedInputGradientBlocks: ItemWork {
         let dv = scratch + part * g.stridedWinogradThreadScratchCount
         let dm = dv + positions * inputPlaneStride
         let horizontal = dm + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
-        let image = index / g.stridedWinogradBlocksPerImage
-        let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
-        let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+        let (image, firstRow, rows) = g.stridedWinogradBlock(index)
         for channel in 0..<o {
             stridedTransformOutputGradient(g, outputGradient + (image * o + channel) * g.columnColumns,
                                            firstTileRow: firstRow, tileRows: rows, into: dm + channel * capacity,
@@ -758,9 +730,7 @@ private struct StridedSharedRows: RangeWork {
     func run(_ channels: Range<Int>) {
         let c = g.inputChannels, plane = g.height * g.width
         for index in 0 ..< g.batch * g.stridedWinogradBlocksPerImage {
-            let image = index / g.stridedWinogradBlocksPerImage
-            let firstRow = index % g.stridedWinogradBlocksPerImage * g.stridedWinogradBlockRows
-            let rows = min(g.stridedWinogradBlockRows, g.stridedWinogradTileRows - firstRow)
+            let (image, firstRow, rows) = g.stridedWinogradBlock(index)
             for channel in channels {
                 foldPaddedRow(g, sharedRows + (index * c + channel) * g.stridedWinogradSharedRowFloats,
                               paddedRow: 8 * (firstRow + rows), into: inputGradient + (image * c + channel) * plane)

@@ -856,7 +856,7 @@ private func outputTransform4(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD
 /// column j is float 4k + j. (In 16-lane halves: LLVM turns SIMD32's evenHalf into stack traffic
 /// and gathers.)
 @inline(__always)
-func tileColumns(_ low: SIMD16<Float>, _ high: SIMD16<Float>)
+private func tileColumns(_ low: SIMD16<Float>, _ high: SIMD16<Float>)
     -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
     let even = SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf)
     let odd = SIMD16(lowHalf: low.oddHalf, highHalf: high.oddHalf)
@@ -975,6 +975,22 @@ private func transformOutput4(_ g: Conv2dGeometry, _ m: UnsafePointer<Float>, pl
             }
         }
     }
+}
+
+/// Row i of eight 4-wide tiles' output gradient, the 32 columns of `row` from x (zero at
+/// `width` and past), split into the tiles' four columns (lane k: tile k).
+@inline(__always)
+func tileRowColumns(_ row: UnsafePointer<Float>, from x: Int, width: Int)
+    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    var a = SIMD16<Float>(), b = SIMD16<Float>()
+    if x + 32 <= width {
+        a = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<Float>.self)
+        b = UnsafeRawPointer(row + x + 16).loadUnaligned(as: SIMD16<Float>.self)
+    } else {
+        for lane in 0..<max(0, min(16, width - x)) { a[lane] = row[x + lane] }
+        for lane in 0..<max(0, min(16, width - x - 16)) { b[lane] = row[x + 16 + lane] }
+    }
+    return tileColumns(a, b)
 }
 
 /// One output row of eight 4-wide tiles (column j of tile k in lane k of `yj`) as 32 floats:
@@ -1294,17 +1310,7 @@ private func transformOutputGradient4(_ g: Conv2dGeometry, _ dy: UnsafePointer<F
             }
             let row = dy + (oy + i) * wo
             for t in Swift.stride(from: 0, to: stride, by: 8) {
-                // Row i of ∂Y for the eight tiles, split into its four columns (lane k: tile k).
-                let x = 4 * t
-                var a = SIMD16<Float>(), b = SIMD16<Float>()
-                if x + 32 <= wo {
-                    a = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<Float>.self)
-                    b = UnsafeRawPointer(row + x + 16).loadUnaligned(as: SIMD16<Float>.self)
-                } else {
-                    for lane in 0..<max(0, min(16, wo - x)) { a[lane] = row[x + lane] }
-                    for lane in 0..<max(0, min(16, wo - x - 16)) { b[lane] = row[x + 16 + lane] }
-                }
-                let y = tileColumns(a, b)
+                let y = tileRowColumns(row, from: 4 * t, width: wo)
                 let r = outputGradientTransform4(y.0, y.1, y.2, y.3)
                 store8(r.0, target + t)
                 store8(r.1, target + stride + t)
