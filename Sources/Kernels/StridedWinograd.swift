@@ -210,6 +210,43 @@ private struct StridedWeightTransform: RangeWork {
     }
 }
 
+/// One thread's block scratch (`stridedWinogradThreadScratchCount` floats): V or ∂V (81, C,
+/// capacity), M or ∂M (81, O, capacity), the horizontal transforms of the block's padded rows (also
+/// the output transforms' partial sums) and one padded row.
+private struct StridedBlockScratch {
+    let v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>
+    let horizontal: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>
+
+    init(_ g: Conv2dGeometry, at base: UnsafeMutablePointer<Float>) {
+        v = base
+        m = v + Conv2dGeometry.stridedWinogradPositions * g.stridedWinogradInputPlaneStride
+        horizontal = m + Conv2dGeometry.stridedWinogradPositions * g.stridedWinogradOutputPlaneStride
+        row = horizontal + g.stridedWinogradHorizontalFloats
+    }
+
+    /// V of every input channel of tile rows `firstRow ..< firstRow + rows` of `image` into `v`.
+    func transformInputs(_ g: Conv2dGeometry, _ input: UnsafePointer<Float>, image: Int, firstRow: Int, rows: Int) {
+        let c = g.inputChannels, plane = g.height * g.width
+        for channel in 0..<c {
+            stridedTransformInput(g, plane: input + (image * c + channel) * plane, firstTileRow: firstRow,
+                                  tileRows: rows, into: v + channel * g.stridedWinogradBlockCapacity,
+                                  planeStride: g.stridedWinogradInputPlaneStride, horizontal: horizontal, row: row)
+        }
+    }
+
+    /// ∂M of every output channel of tile rows `firstRow ..< firstRow + rows` of `image` into `m`.
+    func transformOutputGradients(_ g: Conv2dGeometry, _ outputGradient: UnsafePointer<Float>, image: Int,
+                                  firstRow: Int, rows: Int) {
+        let o = g.outputChannels
+        for channel in 0..<o {
+            stridedTransformOutputGradient(g, outputGradient + (image * o + channel) * g.columnColumns,
+                                           firstTileRow: firstRow, tileRows: rows,
+                                           into: m + channel * g.stridedWinogradBlockCapacity,
+                                           planeStride: g.stridedWinogradOutputPlaneStride, partial: horizontal)
+        }
+    }
+}
+
 /// The blocks of the forward, taken by whichever thread is free: V of the block's tiles from
 /// the input, the 81 products M_ξ = U_ξ · V_ξ, and the block's output rows from M (the same
 /// arithmetic on any thread; `stridedWinogradBlock`).
@@ -223,26 +260,19 @@ private struct StridedWinogradForwardBlocks: ItemWork {
         let c = g.inputChannels, o = g.outputChannels, positions = Conv2dGeometry.stridedWinogradPositions
         let capacity = g.stridedWinogradBlockCapacity
         let (inputPlaneStride, outputPlaneStride) = (g.stridedWinogradInputPlaneStride, g.stridedWinogradOutputPlaneStride)
-        let v = scratch + part * g.stridedWinogradThreadScratchCount
-        let m = v + positions * inputPlaneStride
-        let horizontal = m + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
+        let block = StridedBlockScratch(g, at: scratch + part * g.stridedWinogradThreadScratchCount)
         let (image, firstRow, rows) = g.stridedWinogradBlock(index)
-        let inputPlane = g.height * g.width, outputPlane = g.columnColumns
-        for channel in 0..<c {
-            stridedTransformInput(g, plane: input + (image * c + channel) * inputPlane, firstTileRow: firstRow,
-                                  tileRows: rows, into: v + channel * capacity, planeStride: inputPlaneStride,
-                                  horizontal: horizontal, row: row)
-        }
+        block.transformInputs(g, input, image: image, firstRow: firstRow, rows: rows)
         let columns = (rows * g.stridedWinogradRowStride + 15) / 16 * 16
         for xi in 0..<positions {
             serialMatrixMultiply(m: o, n: columns, k: c, transformedWeight + xi * o * c,
-                                 v + xi * inputPlaneStride, leadingB: capacity,
-                                 into: m + xi * outputPlaneStride, leadingC: capacity)
+                                 block.v + xi * inputPlaneStride, leadingB: capacity,
+                                 into: block.m + xi * outputPlaneStride, leadingC: capacity)
         }
         for channel in 0..<o {
-            stridedTransformOutput(g, m + channel * capacity, planeStride: outputPlaneStride, firstTileRow: firstRow,
-                                   tileRows: rows, bias: bias?[channel] ?? 0,
-                                   into: output + (image * o + channel) * outputPlane, partial: horizontal)
+            stridedTransformOutput(g, block.m + channel * capacity, planeStride: outputPlaneStride,
+                                   firstTileRow: firstRow, tileRows: rows, bias: bias?[channel] ?? 0,
+                                   into: output + (image * o + channel) * g.columnColumns, partial: block.horizontal)
         }
     }
 }
@@ -324,8 +354,7 @@ private func stridedTransformInput(_ g: Conv2dGeometry, plane: UnsafePointer<Flo
             for t in Swift.stride(from: 0, to: stride, by: 8) {
                 @inline(__always) func at(_ k: Int) -> SIMD8<Float> { load8(source + k * rowFloats + t) }
                 let column = stridedInputTransform((at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8)))
-                let x = target + t
-                store9(column, x, step: step)
+                store9(column, target + t, step: step)
             }
         }
     }
@@ -367,8 +396,8 @@ private func stridedTransformOutput(_ g: Conv2dGeometry, _ m: UnsafePointer<Floa
     }
 }
 
-// The weight gradient is the forward's adjoint, as for stride 1: per block ∂M = Aᵀ-adjoint of
-// the output gradient, ∂M = A₁ᵀ ∂Y A₁ (A₁ the 4×9 output transform), V from the input, then
+// The weight gradient is the forward's adjoint, as for stride 1: per block ∂M = A₁ᵀ ∂Y A₁ from
+// the output gradient (A₁ the 4×9 output transform) and V from the input, then
 // ∂U_ξ += ∂M_ξ · V_ξᵀ, and ∂w = Kᵀ ∂U K. Each thread sums a fixed range of blocks into its own ∂U;
 // the sums are added in thread order.
 
@@ -422,26 +451,17 @@ private struct StridedWeightGradientBlocks: ParallelWork {
         let capacity = g.stridedWinogradBlockCapacity
         let (inputPlaneStride, outputPlaneStride) = (g.stridedWinogradInputPlaneStride, g.stridedWinogradOutputPlaneStride)
         let sum = scratch + part * (positions * o * c + g.stridedWinogradThreadScratchCount)
-        let v = sum + positions * o * c, dm = v + positions * inputPlaneStride
-        let horizontal = dm + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
+        let block = StridedBlockScratch(g, at: sum + positions * o * c)
         sum.update(repeating: 0, count: positions * o * c)
         let blocks = g.batch * g.stridedWinogradBlocksPerImage
-        let inputPlane = g.height * g.width, outputPlane = g.columnColumns
         for index in blocks * part / parts ..< blocks * (part + 1) / parts {
             let (image, firstRow, rows) = g.stridedWinogradBlock(index)
-            for channel in 0..<c {
-                stridedTransformInput(g, plane: input + (image * c + channel) * inputPlane, firstTileRow: firstRow,
-                                      tileRows: rows, into: v + channel * capacity, planeStride: inputPlaneStride,
-                                      horizontal: horizontal, row: row)
-            }
-            for channel in 0..<o {
-                stridedTransformOutputGradient(g, outputGradient + (image * o + channel) * outputPlane,
-                                               firstTileRow: firstRow, tileRows: rows, into: dm + channel * capacity,
-                                               planeStride: outputPlaneStride, partial: horizontal)
-            }
+            block.transformInputs(g, input, image: image, firstRow: firstRow, rows: rows)
+            block.transformOutputGradients(g, outputGradient, image: image, firstRow: firstRow, rows: rows)
             for xi in 0..<positions {
-                serialMatrixMultiply(m: o, n: c, k: rows * g.stridedWinogradRowStride, dm + xi * outputPlaneStride,
-                                     leadingA: capacity, v + xi * inputPlaneStride, transposeB: true,
+                serialMatrixMultiply(m: o, n: c, k: rows * g.stridedWinogradRowStride,
+                                     block.m + xi * outputPlaneStride, leadingA: capacity,
+                                     block.v + xi * inputPlaneStride, transposeB: true,
                                      leadingB: capacity, into: sum + xi * o * c, beta: 1)
             }
         }
@@ -488,8 +508,7 @@ private func stridedTransformOutputGradient(_ g: Conv2dGeometry, _ dy: UnsafePoi
                 let p = column + t, rowStep = 9 * stride
                 let r = stridedOutputGradientTransform(load8(p), load8(p + rowStep), load8(p + 2 * rowStep),
                                                        load8(p + 3 * rowStep))
-                let q = out + t
-                store9(r, q, step: step)
+                store9(r, out + t, step: step)
             }
         }
     }
@@ -546,14 +565,11 @@ extension Conv2dGeometry {
     /// Whether the input gradient takes the stride-2 Winograd path: padding at most 1.
     public var usesStridedWinogradInputGradient: Bool { usesStridedWinograd && padding.amount <= 1 }
 
-    /// Floats of one padded row's gradient kept apart (the row a block shares with the next).
-    var stridedWinogradSharedRowFloats: Int { stridedWinogradPaddedRowFloats }
-
     /// Floats of scratch `stridedWinogradInputGradient` needs: the forward's (U, one block per
-    /// thread), then each block's shared row per input channel.
+    /// thread), then each block's shared row (a padded row) per input channel.
     var stridedWinogradInputGradientScratchCount: Int {
         stridedWinogradScratchCount
-            + batch * stridedWinogradBlocksPerImage * inputChannels * stridedWinogradSharedRowFloats
+            + batch * stridedWinogradBlocksPerImage * inputChannels * stridedWinogradPaddedRowFloats
     }
 }
 
@@ -574,7 +590,7 @@ func stridedWinogradInputGradient(_ g: Conv2dGeometry, weight: UnsafePointer<Flo
                 StridedInputGradientBlocks(g: g, transformedWeight: scratch, outputGradient: outputGradient,
                                            inputGradient: inputGradient, scratch: blockScratch, sharedRows: sharedRows))
     forEachRange(g.inputChannels, work: g.batch * g.stridedWinogradBlocksPerImage * g.inputChannels
-                    * g.stridedWinogradSharedRowFloats,
+                    * g.stridedWinogradPaddedRowFloats,
                  StridedSharedRows(g: g, sharedRows: sharedRows, inputGradient: inputGradient))
 }
 
@@ -592,15 +608,10 @@ private struct StridedInputGradientBlocks: ItemWork {
         let c = g.inputChannels, o = g.outputChannels, positions = Conv2dGeometry.stridedWinogradPositions
         let capacity = g.stridedWinogradBlockCapacity, stride = g.stridedWinogradRowStride
         let (inputPlaneStride, outputPlaneStride) = (g.stridedWinogradInputPlaneStride, g.stridedWinogradOutputPlaneStride)
-        let dv = scratch + part * g.stridedWinogradThreadScratchCount
-        let dm = dv + positions * inputPlaneStride
-        let horizontal = dm + positions * outputPlaneStride, row = horizontal + g.stridedWinogradHorizontalFloats
+        let block = StridedBlockScratch(g, at: scratch + part * g.stridedWinogradThreadScratchCount)
+        let (dv, dm, horizontal, row) = (block.v, block.m, block.horizontal, block.row)
         let (image, firstRow, rows) = g.stridedWinogradBlock(index)
-        for channel in 0..<o {
-            stridedTransformOutputGradient(g, outputGradient + (image * o + channel) * g.columnColumns,
-                                           firstTileRow: firstRow, tileRows: rows, into: dm + channel * capacity,
-                                           planeStride: outputPlaneStride, partial: horizontal)
-        }
+        block.transformOutputGradients(g, outputGradient, image: image, firstRow: firstRow, rows: rows)
         let columns = (rows * stride + 15) / 16 * 16
         for xi in 0..<positions {
             serialMatrixMultiply(m: c, n: columns, k: o, transformedWeight + xi * o * c, transposeA: true, leadingA: c,
@@ -640,7 +651,7 @@ private struct StridedInputGradientBlocks: ItemWork {
             let dx = inputGradient + (image * c + channel) * plane
             for r in 0 ..< 8 * rows + 1 {
                 let shared = r == 8 * rows
-                let target = shared ? sharedRows + (index * c + channel) * g.stridedWinogradSharedRowFloats : row
+                let target = shared ? sharedRows + (index * c + channel) * g.stridedWinogradPaddedRowFloats : row
                 paddedRowGradient(horizontal + r * rowFloats, stride: stride, into: target)
                 if !shared { foldPaddedRow(g, target, paddedRow: 8 * firstRow + r, into: dx) }
             }
@@ -732,7 +743,7 @@ private struct StridedSharedRows: RangeWork {
         for index in 0 ..< g.batch * g.stridedWinogradBlocksPerImage {
             let (image, firstRow, rows) = g.stridedWinogradBlock(index)
             for channel in channels {
-                foldPaddedRow(g, sharedRows + (index * c + channel) * g.stridedWinogradSharedRowFloats,
+                foldPaddedRow(g, sharedRows + (index * c + channel) * g.stridedWinogradPaddedRowFloats,
                               paddedRow: 8 * (firstRow + rows), into: inputGradient + (image * c + channel) * plane)
             }
         }

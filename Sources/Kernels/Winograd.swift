@@ -1180,7 +1180,7 @@ private struct WinogradWeightGradientSum: RangeWork {
 /// the parts' sums (`stride` floats apart, each (positions, pairs)).
 @inline(__always)
 func summedWeightGradient(_ sums: UnsafePointer<Float>, parts: Int, stride: Int, pairs: Int, position xi: Int,
-                                  first: Int, lanes: Int) -> SIMD8<Float> {
+                          first: Int, lanes: Int) -> SIMD8<Float> {
     var value = SIMD8<Float>()
     for part in 0..<parts {
         let p = sums + part * stride + xi * pairs + first
@@ -1197,7 +1197,7 @@ func summedWeightGradient(_ sums: UnsafePointer<Float>, parts: Int, stride: Int,
 /// first + k, column j in `row.j`) onto `weightGradient` (pairs, 3, 3).
 @inline(__always)
 func addWeightGradientRow(_ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>), _ i: Int,
-                                  to weightGradient: UnsafeMutablePointer<Float>, first: Int, lanes: Int) {
+                          to weightGradient: UnsafeMutablePointer<Float>, first: Int, lanes: Int) {
     for k in 0..<lanes {
         let dw = weightGradient + (first + k) * 9 + 3 * i
         dw[0] += row.0[k]
