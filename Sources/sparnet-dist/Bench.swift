@@ -83,6 +83,8 @@ struct Bench: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "Run 3×3 stride-2 convs with outputs at least 21 wide on Winograd F(4×4) tiles of 9×9 patches (else im2col).")
     var stridedWinograd = true
+    @Flag(help: "generator-forward: also time every layer and print one line per kind of layer (its share of the forward, slowest first).")
+    var profile = false
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount

@@ -111,6 +111,7 @@ extension Bench {
                           fields: fields.merging(["parameters": "\(network.memory.parameterCount)"]) { $1 }) { _ in
                 ["forward_gflop_per_image": flops / Double(batch) / 1e9]
             }
+            if profile { reportLayerProfile(network, fields: fields) }
             return
         }
         let communicator = makeCommunicator()
@@ -235,6 +236,52 @@ extension Bench {
                     "global_batch": communicator.size * batch, "generator_parameters": trainer.generator.memory.parameterCount,
                     "discriminator_parameters": trainer.discriminatorOnReal.memory.parameterCount,
                     "median_allreduce_wait_s": wait, "allreduce_wait_fraction": wait / seconds.median]
+        }
+    }
+}
+
+extension Bench {
+    /// The forward of `network` layer by layer: each layer's median over the repetitions,
+    /// summed over the layers of one kind (a conv's geometry and path, else the layer's type
+    /// and output shape), one JSON line per kind, slowest first. The sum of the medians is
+    /// close to, not equal to, the whole forward's median.
+    func reportLayerProfile(_ network: some Network, fields: [String: String]) {
+        let pass = network.memory.pass(training: false)
+        var seconds = Array(repeating: [Double](), count: network.layers.count)
+        for repetition in 0...repeats {
+            for (index, layer) in network.layers.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                layer.forward(pass)
+                // The first run warms up (as `measure` does).
+                if repetition > 0 { seconds[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            }
+        }
+        var kinds: [String: (seconds: Double, layers: Int, flops: Double)] = [:]
+        for (index, layer) in network.layers.enumerated() {
+            let median = seconds[index].sorted()[repeats / 2]
+            kinds[profileKind(layer), default: (0, 0, 0)].seconds += median
+            kinds[profileKind(layer), default: (0, 0, 0)].layers += 1
+            kinds[profileKind(layer), default: (0, 0, 0)].flops += (layer as? any ConvolutionCost)?.forwardFlops ?? 0
+        }
+        let total = kinds.values.reduce(0) { $0 + $1.seconds }
+        for (kind, figures) in kinds.sorted(by: { $0.value.seconds > $1.value.seconds }) {
+            var object: [String: Any] = commonFields.merging(fields) { $1 }
+            object["figure"] = "layer-profile"
+            object["layer"] = kind
+            object["layers"] = figures.layers
+            object["median_s"] = figures.seconds
+            object["share"] = figures.seconds / total
+            if figures.flops > 0 { object["gflops"] = figures.flops / figures.seconds / 1e9 }
+            let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    private func profileKind(_ layer: any Layer) -> String {
+        switch layer {
+        case let conv as ConvLayer: "\(conv.geometry)"
+        case let conv as Convolution: "\(conv.geometry)"
+        default: "\(type(of: layer)) → \(layer.featureMaps.last.map { "\($0)" } ?? "")"
         }
     }
 }

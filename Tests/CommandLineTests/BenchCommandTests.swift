@@ -56,6 +56,26 @@ import TestSupport
         #expect((first["geometry"] as? String)?.contains("winograd F(2×2)") == true, "\(first)")
     }
 
+    @Test("--profile splits the forward by kind of layer: every layer counted once, shares summing to one, slowest first")
+    func layerProfile() throws {
+        let lines = try Self.bench(["--workload", "generator-forward", "--preset", "tiny", "--batch", "2", "--repeats", "3",
+                                    "--profile", "--threads", "2", "--no-count-allocations"])
+        let forward = try #require(lines.first)
+        #expect(forward["figure"] as? String == "generator-forward")
+        let kinds = lines.dropFirst()
+        #expect(!kinds.isEmpty && kinds.allSatisfy { $0["figure"] as? String == "layer-profile" })
+        let seconds = kinds.map { $0["median_s"] as? Double ?? -1 }
+        #expect(seconds == seconds.sorted(by: >) && seconds.allSatisfy { $0 > 0 })
+        let shares = kinds.map { $0["share"] as? Double ?? 0 }
+        #expect(abs(shares.reduce(0, +) - 1) < 1e-9)
+        let layers = kinds.map { $0["layers"] as? Int ?? 0 }.reduce(0, +)
+        #expect(layers > 10, "\(lines)")
+        // Convs carry their geometry and a rate; the other layers their type and output shape.
+        let convs = kinds.filter { ($0["layer"] as? String)?.hasPrefix("conv ") == true }
+        #expect(!convs.isEmpty && convs.allSatisfy { ($0["gflops"] as? Double ?? 0) > 0 }, "\(convs)")
+        #expect(kinds.contains { ($0["layer"] as? String)?.hasPrefix("SpatialAttention → (2, ") == true }, "\(kinds)")
+    }
+
     /// A tiny SPARNetHD (the tiny generator at 64², the tiny discriminator, every loss on,
     /// VGG19 at its 224² resize) for the hd-* workloads.
     static let tinyHDConfig: String = {
