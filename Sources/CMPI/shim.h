@@ -1,9 +1,6 @@
 #ifndef SPARNET_CMPI_SHIM_H
 #define SPARNET_CMPI_SHIM_H
 #include <mpi.h>
-#if defined(OPEN_MPI) && OPEN_MPI
-#include <mpi-ext.h>
-#endif
 
 /* Open MPI defines its handles as macros over addresses of global objects, which Swift
    cannot import; these accessors hand them over as values. */
@@ -28,17 +25,4 @@ static inline int sparnet_mpi_success(void) { return MPI_SUCCESS; }
 static inline int sparnet_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline MPI_Errhandler sparnet_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 
-/* A persistent in-place float sum (MPI 4's MPI_Allreduce_init, or Open MPI 4's MPIX_ extension):
-   its schedule and buffers are made once, where MPI_Iallreduce makes them on every call.
-   Returns 0 without a request when neither exists; the caller then uses MPI_Iallreduce. */
-static inline int sparnet_mpi_allreduce_sum_init(float *values, int count, MPI_Comm comm, MPI_Request *request) {
-#if MPI_VERSION >= 4
-    return MPI_Allreduce_init(MPI_IN_PLACE, values, count, MPI_FLOAT, MPI_SUM, comm, MPI_INFO_NULL, request) == MPI_SUCCESS;
-#elif defined(OMPI_HAVE_MPI_EXT_PCOLLREQ) && OMPI_HAVE_MPI_EXT_PCOLLREQ
-    return MPIX_Allreduce_init(MPI_IN_PLACE, values, count, MPI_FLOAT, MPI_SUM, comm, MPI_INFO_NULL, request) == MPI_SUCCESS;
-#else
-    (void)values; (void)count; (void)comm; (void)request;
-    return 0;
-#endif
-}
 #endif

@@ -40,15 +40,15 @@ public protocol Communicator: AnyObject {
     func finalize()
 }
 
-/// A reduction in flight (an MPI request, or nothing for a single process).
+/// A reduction in flight (the MPI communicator's ring for its buffer, or nothing for a single process).
 public struct PendingReduction {
-    var handle: OpaquePointer?
+    var handle: AnyObject?
     let values: UnsafeMutablePointer<Float>
     let count: Int
     /// True once the mean is in `values`.
     public internal(set) var isComplete: Bool
 
-    init(handle: OpaquePointer?, values: UnsafeMutablePointer<Float>, count: Int, isComplete: Bool) {
+    init(handle: AnyObject?, values: UnsafeMutablePointer<Float>, count: Int, isComplete: Bool) {
         self.handle = handle
         self.values = values
         self.count = count

@@ -13,10 +13,18 @@ public final class MPICommunicator: Communicator {
     public let localSize: Int
     public let nodeName: String
     private let world: MPI_Comm
+    /// A duplicate of the world for the reductions' messages, which are matched by tag alone.
+    private var reductionWorld: MPI_Comm?
     private var finalized = false
-    /// Persistent reductions by buffer: a gradient bucket is reduced from the same memory every
-    /// step, so its request is made once and restarted (no allocation per step).
-    private var persistentReductions: [Bucket: MPI_Request] = [:]
+    /// The ring of each gradient bucket, by buffer: a bucket is reduced from the same memory
+    /// every step, so its ring (and receive chunk) is made once and restarted.
+    private var rings: [Bucket: RingReduction] = [:]
+    /// The next ring's tag; tag 0 belongs to the small reductions.
+    private var nextRingTag: Int32 = 1
+    /// Every rank's values of a small reduction, in rank order (grown to the largest count).
+    private var gathered: UnsafeMutableBufferPointer<Double> = .allocate(capacity: 0)
+    /// The small reductions' sends and receives, two per other rank.
+    private let exchangeRequests: UnsafeMutablePointer<MPI_Request?>
 
     private struct Bucket: Hashable {
         let values: UnsafeMutablePointer<Float>
@@ -60,64 +68,95 @@ public final class MPICommunicator: Communicator {
         var length: Int32 = 0
         MPI_Get_processor_name(&name, &length)
         nodeName = String(cString: name)
+        MPI_Comm_dup(world, &reductionWorld)
+        exchangeRequests = .allocate(capacity: max(2 * (size - 1), 1))
+        exchangeRequests.initialize(repeating: sparnet_mpi_request_null(), count: max(2 * (size - 1), 1))
     }
 
     deinit { finalize() }
 
     public func allReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        var reduction = startAllReduceMean(values, count: count)
-        wait(&reduction)
+        guard size > 1 else { return }
+        // A ring of its own: callers of the blocking form pass buffers that do not come back.
+        let ring = makeRing(values, count: count)
+        ring.start()
+        ring.wait()
+        divide(values, count: count)
     }
 
     public func startAllReduceMean(_ values: UnsafeMutablePointer<Float>, count: Int) -> PendingReduction {
+        guard size > 1 else { return PendingReduction(handle: nil, values: values, count: count, isComplete: true) }
         let bucket = Bucket(values: values, count: count)
-        if persistentReductions[bucket] == nil {
-            var made: MPI_Request? = nil
-            if sparnet_mpi_allreduce_sum_init(values, Int32(count), world, &made) != 0, let made {
-                persistentReductions[bucket] = made
-            }
-        }
-        var request: MPI_Request? = persistentReductions[bucket]
-        if request != nil {
-            MPI_Start(&request)
-        } else {
-            MPI_Iallreduce(sparnet_mpi_in_place(), values, Int32(count), sparnet_mpi_float(), sparnet_mpi_sum(),
-                           world, &request)
-        }
-        return PendingReduction(handle: request, values: values, count: count, isComplete: false)
+        let ring = rings[bucket] ?? makeRing(values, count: count)
+        rings[bucket] = ring
+        ring.start()
+        return PendingReduction(handle: ring, values: values, count: count, isComplete: false)
+    }
+
+    private func makeRing(_ values: UnsafeMutablePointer<Float>, count: Int) -> RingReduction {
+        defer { nextRingTag = nextRingTag == Int32.max ? 1 : nextRingTag + 1 }
+        return RingReduction(values: values, count: count, communicator: reductionWorld, rank: rank, size: size,
+                             tag: nextRingTag)
     }
 
     public func wait(_ reduction: inout PendingReduction) {
-        guard !reduction.isComplete else { return }
-        var request: MPI_Request? = reduction.handle
-        MPI_Wait(&request, sparnet_mpi_status_ignore())
+        guard !reduction.isComplete, let ring = reduction.handle as? RingReduction else { return }
+        ring.wait()
         complete(&reduction)
     }
 
     public func poll(_ reduction: inout PendingReduction) {
-        guard !reduction.isComplete else { return }
-        var request: MPI_Request? = reduction.handle
-        var done: Int32 = 0
-        MPI_Test(&request, &done, sparnet_mpi_status_ignore())
-        if done != 0 { complete(&reduction) }
+        guard !reduction.isComplete, let ring = reduction.handle as? RingReduction else { return }
+        ring.progress()
+        if !ring.isRunning { complete(&reduction) }
     }
 
     /// Divides the completed sum by the world size.
     private func complete(_ reduction: inout PendingReduction) {
         reduction.handle = nil
         reduction.isComplete = true
+        divide(reduction.values, count: reduction.count)
+    }
+
+    private func divide(_ values: UnsafeMutablePointer<Float>, count: Int) {
         let scale = 1 / Float(size)
-        for i in 0..<reduction.count { reduction.values[i] *= scale }
+        for i in 0..<count { values[i] *= scale }
     }
 
     public func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int) {
-        MPI_Allreduce(sparnet_mpi_in_place(), values, Int32(count), sparnet_mpi_double(), sparnet_mpi_sum(), world)
+        let all = gatherEverywhere(values, count: count)
+        for i in 0..<count {
+            values[i] = (0..<size).reduce(0) { $0 + all[$1 * count + i] }
+        }
     }
 
     public func allReduceMax(_ value: Double) -> Double {
-        var result = value
-        MPI_Allreduce(sparnet_mpi_in_place(), &result, 1, sparnet_mpi_double(), sparnet_mpi_max(), world)
-        return result
+        var value = value
+        let all = gatherEverywhere(&value, count: 1)
+        return (0..<size).reduce(-Double.infinity) { max($0, all[$1]) }
+    }
+
+    /// Every rank's `count` values, in rank order, on every rank: each rank sends its values to
+    /// every other. For the small reductions of a step (flags, losses, BatchNorm statistics),
+    /// where MPI_Allreduce would take a temporary buffer each call; summed in rank order, the
+    /// result is the same on every rank.
+    private func gatherEverywhere(_ values: UnsafePointer<Double>, count: Int) -> UnsafePointer<Double> {
+        if gathered.count < size * count {
+            gathered.deallocate()
+            gathered = .allocate(capacity: size * count)
+        }
+        let all = gathered.baseAddress!
+        (all + rank * count).update(from: values, count: count)
+        var requests = 0
+        for peer in 0..<size where peer != rank {
+            MPI_Irecv(all + peer * count, Int32(count), sparnet_mpi_double(), Int32(peer), 0, reductionWorld,
+                      &exchangeRequests[requests])
+            MPI_Isend(values, Int32(count), sparnet_mpi_double(), Int32(peer), 0, reductionWorld,
+                      &exchangeRequests[requests + 1])
+            requests += 2
+        }
+        MPI_Waitall(Int32(requests), exchangeRequests, sparnet_mpi_statuses_ignore())
+        return UnsafePointer(all)
     }
 
     public func broadcast(_ bytes: UnsafeMutableRawPointer, byteCount: Int, root: Int) {
@@ -139,11 +178,11 @@ public final class MPICommunicator: Communicator {
     public func finalize() {
         guard !finalized else { return }
         finalized = true
-        for stored in persistentReductions.values {
-            var request: MPI_Request? = stored
-            MPI_Request_free(&request)
-        }
-        persistentReductions = [:]
+        rings = [:]
+        gathered.deallocate()
+        gathered = .allocate(capacity: 0)
+        exchangeRequests.deallocate()
+        MPI_Comm_free(&reductionWorld)
         MPI_Finalize()
     }
 }

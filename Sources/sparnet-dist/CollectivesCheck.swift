@@ -35,6 +35,24 @@ struct CollectivesCheck: ParsableCommand {
         communicator.wait(&pending)
         if values[count - 1] != Float(size - 1) { failures.append("startAllReduceMean: \(values[count - 1])") }
 
+        // Buckets in flight together, as backward starts them: sizes that do not divide by the
+        // ranks, smaller than the ranks, and empty; polled out of order, waited in reverse,
+        // twice over the same buffers (the rings are restarted).
+        let bucketCounts = [count / 3, 1, 0, 7, count - count / 3 - 8]
+        let starts = bucketCounts.indices.map { bucketCounts[..<$0].reduce(0, +) }
+        for round in 0..<2 {
+            for i in 0..<count { values[i] = Float(rank * 3 + round + i % 5) }
+            var buckets = bucketCounts.indices.map {
+                communicator.startAllReduceMean(values + starts[$0], count: bucketCounts[$0])
+            }
+            for index in buckets.indices.reversed() { communicator.poll(&buckets[index]) }
+            for index in buckets.indices.reversed() { communicator.wait(&buckets[index]) }
+            let expected = { (i: Int) in Float(size - 1) * 3 / 2 + Float(round + i % 5) }
+            if let bad = (0..<count).first(where: { values[$0] != expected($0) }) {
+                failures.append("buckets, round \(round), element \(bad): \(values[bad]), not \(expected(bad))")
+            }
+        }
+
         let sums = communicator.allReduceSum([1, Double(rank)])
         if sums != [Double(size), Double(size * (size - 1) / 2)] { failures.append("allReduceSum: \(sums)") }
         if communicator.allReduceMax(Double(rank)) != Double(size - 1) { failures.append("allReduceMax") }
