@@ -4,7 +4,9 @@ import TestSupport
 
 /// The batch dimension of the perceptual loss (the golden file has batch 1): every image of a
 /// batch goes through the same per-image arithmetic, so a batch of two gives the mean of the
-/// two single-image losses and half of each single-image gradient, bit for bit.
+/// two single-image losses and half of each single-image gradient, to float rounding (not bit
+/// for bit: OpenBLAS's kernels sum some elements of a product in an order that depends on its
+/// width, and the conv products are wider with two images).
 @Suite struct PerceptualLossTests {
     private struct Result {
         let terms: [Double]
@@ -31,10 +33,11 @@ import TestSupport
 
         for s in 0..<5 {
             let mean = (forward.terms[s] + backward.terms[s]) / 2
-            #expect(abs(pair.terms[s] - mean) <= 1e-12 * mean, "term \(s): \(pair.terms[s]) vs \(mean)")
+            #expect(abs(pair.terms[s] - mean) <= 1e-6 * mean, "term \(s): \(pair.terms[s]) vs \(mean)")
         }
         let halves = (forward.inputGradient + backward.inputGradient).map { $0 / 2 }
-        let comparison = compare(pair.inputGradient, halves, atol: 0, rtol: 0, name: "input gradient")
+        let largest = Double(halves.map(abs).max()!)
+        let comparison = compare(pair.inputGradient, halves, atol: 1e-5 * largest, rtol: 1e-5, name: "input gradient")
         #expect(comparison.passed, "\(comparison)")
         #expect(forward.inputGradient.contains { $0 != 0 })
     }
