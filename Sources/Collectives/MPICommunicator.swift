@@ -1,7 +1,7 @@
 import CMPI
 import Foundation
 
-/// The ranks started by `mpirun` (Open MPI). The only `import CMPI` of the project.
+/// The ranks started by `mpirun` (Open MPI). With `RingReduction`, the only code importing CMPI.
 ///
 /// MPI's default error handler stays in place: a failing MPI call ends the whole job rather
 /// than leaving other ranks waiting in a collective, and `abort` calls `MPI_Abort`, which makes
