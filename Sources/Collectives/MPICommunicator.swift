@@ -94,7 +94,8 @@ public final class MPICommunicator: Communicator {
     }
 
     private func makeRing(_ values: UnsafeMutablePointer<Float>, count: Int) -> RingReduction {
-        defer { nextRingTag = nextRingTag == Int32.max ? 1 : nextRingTag + 1 }
+        // 32767: the least MPI_TAG_UB the standard allows.
+        defer { nextRingTag = nextRingTag == 32767 ? 1 : nextRingTag + 1 }
         return RingReduction(values: values, count: count, communicator: reductionWorld, rank: rank, size: size,
                              tag: nextRingTag)
     }
