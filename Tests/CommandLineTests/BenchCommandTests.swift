@@ -127,6 +127,19 @@ import TestSupport
         #expect(figure["allocations_per_run"] as? Int == 0, "\(figure)")
     }
 
+    @Test("Under mpirun a SPARNetHD step (G and D allreduces, every loss) allocates nothing either")
+    func distributedHDStep() throws {
+        let result = try Command.mpirun(ranks: 2, ["bench", "--workload", "hd-step", "--config", Self.tinyHDConfig,
+                                                   "--batch", "1", "--repeats", "2", "--threads", "1"], timeout: 300)
+        #expect(result.status == 0, "\(result)")
+        let lines = result.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let figure = try #require(lines.first, "\(result)")
+        #expect(figure["ranks"] as? String == "2" && figure["global_batch"] as? Int == 2, "\(figure)")
+        #expect(figure["allocations_per_run"] as? Int == 0, "\(figure)")
+    }
+
     @Test("A configuration that does not load is named with its problem")
     func badConfiguration() throws {
         let result = try Command.run(Command.sparnetDist, ["bench", "--workload", "hd-step", "--config", "/nonexistent.yaml"])
