@@ -72,6 +72,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// The output tile edge of the Winograd forward and weight gradient: 4 for F(4×4, 3×3)
     /// where it does `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2.
     public let winogradTile: Int
+    /// The output tile edge of the Winograd input gradient (`inputGradientGeometry`): as
+    /// `winogradTile`, unless made with `largeInputGradientTiles` of its own.
+    public let inputGradientWinogradTile: Int
     /// Whether the forward takes the stride-2 Winograd path (3×3, stride 2, outputs at least 21
     /// wide; `StridedWinograd.swift`), and the backward where it wins
     /// (`usesStridedWinogradWeightGradient`, `usesStridedWinogradInputGradient`).
@@ -119,6 +122,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
                 shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows,
                 winograd: Bool = Conv2dGeometry.prefersWinograd,
                 largeWinogradTiles: Bool = Conv2dGeometry.prefersLargeWinogradTiles,
+                largeInputGradientTiles: Bool? = nil,
                 stridedWinograd: Bool = Conv2dGeometry.prefersStridedWinograd,
                 oneChannelDirect: Bool = Conv2dGeometry.prefersOneChannelDirect) {
         let p = padding.amount
@@ -155,8 +159,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         rowsPerTile = (outputHeight + tiles - 1) / tiles
         usesWinograd = winograd && !usesOneChannelDirect && stride == 1 && kernelSize == 3
             && Self.suitsWinograd(outputWidth: outputWidth)
-        winogradTile = usesWinograd && largeWinogradTiles
-            && Self.suitsLargeWinogradTiles(outputHeight: outputHeight, outputWidth: outputWidth) ? 4 : 2
+        let suitsLargeTiles = Self.suitsLargeWinogradTiles(outputHeight: outputHeight, outputWidth: outputWidth)
+        winogradTile = usesWinograd && largeWinogradTiles && suitsLargeTiles ? 4 : 2
+        inputGradientWinogradTile = usesWinograd && (largeInputGradientTiles ?? largeWinogradTiles) && suitsLargeTiles ? 4 : 2
         usesStridedWinograd = stridedWinograd && stride == 2 && kernelSize == 3 && !upsamplesInput
             && Self.suitsStridedWinograd(outputWidth: outputWidth)
     }
@@ -215,6 +220,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         "conv \(inputChannels)→\(outputChannels) k\(kernelSize) s\(stride) \(padding)\(upsamplesInput ? " up×2" : "") on (\(batch), \(inputChannels), \(height), \(width))"
             + (usesWinograd ? " winograd F(\(winogradTile)×\(winogradTile))" : "")
             + (usesWinograd && winogradImagesPerRow > 1 ? " two images a row" : "")
+            + (usesWinogradInputGradient && inputGradientWinogradTile != winogradTile
+                ? " input gradient F(\(inputGradientWinogradTile)×\(inputGradientWinogradTile))" : "")
             + (usesStridedWinograd ? " winograd F(4×4) stride 2" : "")
             + (usesShiftedRows ? " shifted rows" : "")
             + (usesOneChannelDirect ? " one-channel direct" : "")

@@ -192,7 +192,8 @@ extension Conv2dGeometry {
                               height: outputHeight, width: outputWidth, kernelSize: 3,
                               padding: margin == 0 ? .none : .zero(margin),
                               tileFloats: tileFloats, minimumTileColumns: minimumTileColumns, threads: threads,
-                              shiftedRows: false, winograd: usesWinograd, largeWinogradTiles: winogradTile == 4)
+                              shiftedRows: false, winograd: usesWinograd,
+                              largeWinogradTiles: inputGradientWinogradTile == 4)
     }
 
     /// The geometry `winogradWeightGradient` runs on: this one, or F(2×2, 3×3) where the forward

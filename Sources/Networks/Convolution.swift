@@ -26,16 +26,18 @@ public final class Convolution: Layer {
 
     /// Registers `<name>.weight` (O, C, K, K), initialised as torchvision's VGG does
     /// (Kaiming normal, fan-out, std √(2 / (O·K·K))), and `<name>.bias` (O), zero.
-    /// `largeWinogradTiles` as `Conv2dGeometry`'s.
+    /// `largeWinogradTiles` and `largeInputGradientTiles` as `Conv2dGeometry`'s.
     public init(_ builder: NetworkBuilder, _ name: String, input: FeatureMap, outputChannels: Int,
                 kernelSize: Int = 3, padding: Padding = .zero(1), relu: Bool = false,
-                largeWinogradTiles: Bool = Conv2dGeometry.prefersLargeWinogradTiles) {
+                largeWinogradTiles: Bool = Conv2dGeometry.prefersLargeWinogradTiles,
+                largeInputGradientTiles: Bool? = nil) {
         self.input = input
         appliesReLU = relu
         let (c, o, k) = (input.channels, outputChannels, kernelSize)
         let geometry = Conv2dGeometry(batch: input.batch, inputChannels: c, outputChannels: o,
                                       height: input.height, width: input.width, kernelSize: k, padding: padding,
-                                      largeWinogradTiles: largeWinogradTiles)
+                                      largeWinogradTiles: largeWinogradTiles,
+                                      largeInputGradientTiles: largeInputGradientTiles)
         self.geometry = geometry
         builder.requireScratch(geometry.scratchCount)
         let standardDeviation = Float((2 / Double(o * k * k)).squareRoot())

@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 
 /// The feature extractor of SPARNetHD's perceptual loss: the reference's `PCPFeat(model='vgg')`
@@ -82,12 +83,14 @@ public final class VGG19 {
                     index += 1
                     continue
                 }
-                // The ReLU at index + 1 runs (in place) only when it belongs to a slice. F(2×2)
-                // Winograd only: with F(4×4)'s rounding, sixteen ReLU layers' masks flip often
-                // enough that the input gradient's distance to PyTorch's (the perceptual loss's
-                // gradient for the generator) grew from 7.9·10⁻⁴ to 2.2·10⁻³ of its L2 norm.
+                // The ReLU at index + 1 runs (in place) only when it belongs to a slice. The
+                // forward on F(2×2) Winograd only: with F(4×4)'s rounding, sixteen ReLU layers'
+                // masks flip often enough that the input gradient's distance to PyTorch's (the
+                // perceptual loss's gradient for the generator) grew from 7.9·10⁻⁴ to 2.2·10⁻³
+                // of its L2 norm. The input gradient takes F(4×4): it flips no mask.
                 x = builder.add(Convolution(builder, "\(index)", input: x, outputChannels: channels,
-                                            relu: index + 1 < end, largeWinogradTiles: false)).output
+                                            relu: index + 1 < end, largeWinogradTiles: false,
+                                            largeInputGradientTiles: Conv2dGeometry.prefersLargeWinogradTiles)).output
                 if sliceEnds.contains(index + 1) { features.append(x) }
                 index += 2
             }

@@ -174,6 +174,15 @@ let smallTileWinogradConvGeometries: [Conv2dGeometry] = winogradConvGeometries.f
                    tileFloats: $0.tileFloats, minimumTileColumns: $0.minimumTileColumns, largeWinogradTiles: false)
 }
 
+/// VGG19's convs: the forward on F(2×2), the input gradient on F(4×4) (zero padding as VGG's;
+/// reflected, whose border strips the input gradient adds after the interior).
+let mixedTileWinogradConvGeometries: [Conv2dGeometry] = [
+    Conv2dGeometry(batch: 2, inputChannels: 6, outputChannels: 5, height: 28, width: 28, kernelSize: 3, padding: .zero(1),
+                   largeWinogradTiles: false, largeInputGradientTiles: true),
+    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 7, height: 34, width: 30, kernelSize: 3, padding: .reflect(1),
+                   largeWinogradTiles: false, largeInputGradientTiles: true),
+]
+
 /// One output channel, 3×3 stride 1 (the attention maps' out_block), on its direct kernels:
 /// reflect, zero and no padding, padding 2, rows narrower and wider than the vector width with
 /// tails, batch 1 and 3, channel counts across groups of 8, and enough work that output bands,
@@ -213,7 +222,7 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
     @Test("Float kernel matches the Double reference, forward and backward",
           arguments: convGeometries + upsamplingConvGeometries + tiledConvGeometries + parallelConvGeometries
               + shiftedRowsConvGeometries + im2colConvGeometries + winogradConvGeometries + smallTileWinogradConvGeometries
-              + oneChannelConvGeometries + stridedWinogradConvGeometries)
+              + mixedTileWinogradConvGeometries + oneChannelConvGeometries + stridedWinogradConvGeometries)
     func kernelMatchesReference(_ g: Conv2dGeometry) {
         var random = TestRandom(seed: 12)
         let x = random.uniform(g.inputCount).floats, w = random.uniform(g.weightCount).floats
@@ -255,6 +264,15 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
                                             ("bias", db, ref.bias, 1e-5)] {
             let r = compare(got.map { $0 - 1 }, expected, atol: atol, rtol: 1e-5, name: "d/d\(name)")
             #expect(r.passed, "\(g): \(r)")
+        }
+    }
+
+    @Test("A conv can take F(2×2) forward and F(4×4) for its input gradient, and says so")
+    func mixedWinogradTiles() {
+        for g in mixedTileWinogradConvGeometries {
+            #expect(g.winogradTile == 2 && g.inputGradientWinogradTile == 4 && g.usesWinogradInputGradient, "\(g)")
+            #expect(g.inputGradientGeometry.winogradTile == 4 && g.weightGradientGeometry.winogradTile == 2, "\(g)")
+            #expect(g.description.hasSuffix("winograd F(2×2) input gradient F(4×4) shifted rows"), "\(g)")
         }
     }
 
