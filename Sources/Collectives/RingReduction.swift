@@ -17,7 +17,7 @@ final class RingReduction {
     private let communicator: MPI_Comm?
     private let rank: Int
     private let size: Int
-    /// This reduction's own message tag: reductions in flight together never match each other's messages.
+    /// This reduction's own tag: reductions in flight together never match each other's messages.
     private let tag: Int32
     /// The chunk received in a reduce-scatter step, before it is added.
     private let received: UnsafeMutablePointer<Float>
@@ -29,7 +29,8 @@ final class RingReduction {
 
     init(values: UnsafeMutablePointer<Float>, count: Int, communicator: MPI_Comm?, rank: Int, size: Int, tag: Int32) {
         precondition(size > 1, "RingReduction: a ring needs two ranks or more")
-        (self.values, self.count, self.communicator, self.rank, self.size, self.tag) = (values, count, communicator, rank, size, tag)
+        (self.values, self.count, self.communicator) = (values, count, communicator)
+        (self.rank, self.size, self.tag) = (rank, size, tag)
         received = .allocate(capacity: max((count + size - 1) / size, 1))
         requests = .allocate(capacity: 2)
         requests.initialize(repeating: sparnet_mpi_request_null(), count: 2)
