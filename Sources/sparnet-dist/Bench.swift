@@ -109,6 +109,9 @@ struct Bench: ParsableCommand {
         }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
         guard workers > 0 else { throw ValidationError("--workers must be positive, got \(workers)") }
+        guard !profile || workload == .generatorForward else {
+            throw ValidationError("--profile times the layers of --workload generator-forward only, not \(workload.rawValue)")
+        }
     }
 
     func run() throws {

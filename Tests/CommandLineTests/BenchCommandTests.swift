@@ -74,6 +74,9 @@ import TestSupport
         let convs = kinds.filter { ($0["layer"] as? String)?.hasPrefix("conv ") == true }
         #expect(!convs.isEmpty && convs.allSatisfy { ($0["gflops"] as? Double ?? 0) > 0 }, "\(convs)")
         #expect(kinds.contains { ($0["layer"] as? String)?.hasPrefix("SpatialAttention → (2, ") == true }, "\(kinds)")
+
+        let other = try Command.run(Command.sparnetDist, ["bench", "--workload", "vgg", "--profile"])
+        #expect(other.status != 0 && other.errors.contains("--profile") && other.errors.contains("vgg"), "\(other)")
     }
 
     /// A tiny SPARNetHD (the tiny generator at 64², the tiny discriminator, every loss on,
