@@ -76,7 +76,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// `winogradTile`, unless made with `largeInputGradientTiles` of its own.
     public let inputGradientWinogradTile: Int
     /// Whether the forward takes the stride-2 Winograd path (3×3, stride 2, outputs at least 21
-    /// wide; `StridedWinograd.swift`), and the backward where it wins
+    /// wide, and 64 wide where U is large: `suitsStridedWinograd`), and the backward where it wins
     /// (`usesStridedWinogradWeightGradient`, `usesStridedWinogradInputGradient`).
     public let usesStridedWinograd: Bool
     /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
@@ -163,7 +163,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         winogradTile = usesWinograd && largeWinogradTiles && suitsLargeTiles ? 4 : 2
         inputGradientWinogradTile = usesWinograd && (largeInputGradientTiles ?? largeWinogradTiles) && suitsLargeTiles ? 4 : 2
         usesStridedWinograd = stridedWinograd && stride == 2 && kernelSize == 3 && !upsamplesInput
-            && Self.suitsStridedWinograd(outputWidth: outputWidth)
+            && Self.suitsStridedWinograd(outputHeight: outputHeight, outputWidth: outputWidth,
+                                         channelPairs: outputChannels * inputChannels)
     }
 
     public var outputHeight: Int { (height + 2 * padding.amount - kernelSize) / stride + 1 }

@@ -37,10 +37,18 @@ extension Conv2dGeometry {
 
     /// Whether a stride-2 Winograd forward of an output this wide computes at most half again as
     /// many tiles as there are (and at least 6 a row): still ≥ 1.19× fewer multiply-adds than
-    /// im2col. Outputs 16 wide (4 tiles in 8 lanes) would do more than im2col.
-    static func suitsStridedWinograd(outputWidth: Int) -> Bool {
-        let tilesPerRow = (outputWidth + 3) / 4
-        return tilesPerRow >= 6 && 2 * winogradRowStride(tilesPerRow: tilesPerRow) <= 3 * tilesPerRow
+    /// im2col. Outputs 16 wide (4 tiles in 8 lanes) would do more than im2col. And, where U is
+    /// large (blocks of 256 columns, `stridedWinogradMinimumBlockColumns`), whether an image has
+    /// the tiles of one such block (blocks do not span images): with fewer, each block streams
+    /// all of U (81·O·C floats) for a handful of tiles. Batch 1 on 64² inputs (32-wide outputs,
+    /// 64 tiles), Winograd / im2col, ms forward; input gradient: 512→512 25.1 / 24.0; 25.0 / 11.1,
+    /// 256→512 14.6 / 11.2; 15.1 / 5.2, 128→256 8.1 / 2.8; 4.2 / 1.4 (the 3-scale
+    /// discriminator's); under 2¹⁵ pairs, 128→128 at batch 16: 11.1 / 15.1 forward.
+    static func suitsStridedWinograd(outputHeight: Int, outputWidth: Int, channelPairs: Int) -> Bool {
+        let tilesPerRow = (outputWidth + 3) / 4, rowStride = winogradRowStride(tilesPerRow: tilesPerRow)
+        let largeU = stridedWinogradMinimumBlockColumns(channelPairs: channelPairs) == 256
+        return tilesPerRow >= 6 && 2 * rowStride <= 3 * tilesPerRow
+            && (!largeU || (outputHeight + 3) / 4 * rowStride >= 256)
     }
 
     /// Columns a block's products have at least: 256 where U_ξ has 2¹⁵ (o, c) pairs or more, which
@@ -48,7 +56,11 @@ extension Conv2dGeometry {
     /// Forward, ms (32 / 128 / 256 columns): 408→408 at 256², batch 1: 267 / 198 / 181; 204→204
     /// at 512²: 231 / 211 / 199; 128→128 at 64², batch 16: 20.4 / 26.4 / 25; 204→64 at 256²:
     /// 17.4 / 24.0 / 24.0; 64→64 at 128², batch 16: 22.6 / 22.2 / 32.
-    var stridedWinogradMinimumBlockColumns: Int { outputChannels * inputChannels >= 1 << 15 ? 256 : 32 }
+    var stridedWinogradMinimumBlockColumns: Int {
+        Self.stridedWinogradMinimumBlockColumns(channelPairs: outputChannels * inputChannels)
+    }
+
+    static func stridedWinogradMinimumBlockColumns(channelPairs: Int) -> Int { channelPairs >= 1 << 15 ? 256 : 32 }
 
     /// Tile rows per block, as `winogradBlockRows` for one image a block: V and M within
     /// `winogradBlockFloats` but at least `stridedWinogradMinimumBlockColumns` columns, and every

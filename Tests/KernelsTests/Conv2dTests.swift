@@ -335,6 +335,15 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
         let wide = Conv2dGeometry(batch: 1, inputChannels: 512, outputChannels: 512, height: 128, width: 128,
                                   kernelSize: 3, stride: 2, padding: .reflect(1), threads: 2)
         #expect(wide.usesStridedWinograd && !wide.usesStridedWinogradWeightGradient)
+        // Where U is large (2¹⁵ channel pairs or more), a 32-wide output (64 tiles an image) stays
+        // on im2col at any batch; under that it takes Winograd.
+        for (c, o, uses) in [(512, 512, false), (128, 256, false), (128, 128, true), (64, 128, true)] {
+            for batch in [1, 16] {
+                let g = Conv2dGeometry(batch: batch, inputChannels: c, outputChannels: o, height: 64, width: 64,
+                                       kernelSize: 3, stride: 2, padding: .reflect(1))
+                #expect(g.usesStridedWinograd == uses, "\(g)")
+            }
+        }
         #expect(stridedWinogradConvGeometries.contains { $0.stridedWinogradBlocksPerImage > 2 && $0.threads == 2 })
         #expect(stridedWinogradConvGeometries.contains { $0.outputHeight == 1 }
                  && stridedWinogradConvGeometries.contains { $0.outputWidth % 4 != 0 })
