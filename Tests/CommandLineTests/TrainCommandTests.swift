@@ -24,6 +24,14 @@ import TestSupport
             : try Command.mpirun(ranks: ranks, arguments + ["--check-replicas"])
     }
 
+    /// The ranks of a `train` job on `runDirectory`, not its `mpirun` (whose command line names the
+    /// directory too, and whose pid is not always the lowest: pids wrap around).
+    static func rankProcesses(runDirectory: String) -> [Int32] {
+        let pattern = "^[^ ]*sparnet-dist train .*--run-dir \(runDirectory)( |$)"
+        return (try? Command.run("/usr/bin/pgrep", ["-f", pattern]))?.output
+            .split(separator: "\n").compactMap { Int32($0) } ?? []
+    }
+
     /// Every tensor of group `group` of a checkpoint, by key.
     static func tensors(_ path: String, _ group: String = "generator") throws -> [String: [Float]] {
         let group = try HDF5File(path: path).group(group)
@@ -181,9 +189,7 @@ import TestSupport
                 usleep(100_000)
                 guard FileManager.default.fileExists(atPath: marker + "/config.yaml") else { continue }
                 usleep(500_000)
-                let pids = (try? Command.run("/usr/bin/pgrep", ["-f", "run-dir \(marker)"]))?.output
-                    .split(separator: "\n").compactMap { Int32($0) } ?? []
-                if let victim = pids.last { kill(victim, SIGKILL) }
+                if let victim = Self.rankProcesses(runDirectory: marker).last { kill(victim, SIGKILL) }
                 return
             }
         }
@@ -200,10 +206,8 @@ import TestSupport
                 usleep(100_000)
                 guard FileManager.default.fileExists(atPath: directory + "/config.yaml") else { continue }
                 usleep(500_000)
-                let pids = (try? Command.run("/usr/bin/pgrep", ["-f", "run-dir \(directory)"]))?.output
-                    .split(separator: "\n").compactMap { Int32($0) } ?? []
                 // SIGTERM one rank only: the stop is agreed collectively.
-                if let rank = pids.last { kill(rank, SIGTERM) }
+                if let rank = Self.rankProcesses(runDirectory: directory).last { kill(rank, SIGTERM) }
                 return
             }
         }
