@@ -46,9 +46,9 @@ extension Conv2dGeometry {
     /// discriminator's); under 2¹⁵ pairs, 128→128 at batch 16: 11.1 / 15.1 forward.
     static func suitsStridedWinograd(outputHeight: Int, outputWidth: Int, channelPairs: Int) -> Bool {
         let tilesPerRow = (outputWidth + 3) / 4, rowStride = winogradRowStride(tilesPerRow: tilesPerRow)
-        let largeU = stridedWinogradMinimumBlockColumns(channelPairs: channelPairs) == 256
         return tilesPerRow >= 6 && 2 * rowStride <= 3 * tilesPerRow
-            && (!largeU || (outputHeight + 3) / 4 * rowStride >= 256)
+            && (channelPairs < stridedWinogradLargeUPairs
+                || (outputHeight + 3) / 4 * rowStride >= stridedWinogradMinimumBlockColumns(channelPairs: channelPairs))
     }
 
     /// Columns a block's products have at least: 256 where U_ξ has 2¹⁵ (o, c) pairs or more, which
@@ -60,7 +60,12 @@ extension Conv2dGeometry {
         Self.stridedWinogradMinimumBlockColumns(channelPairs: outputChannels * inputChannels)
     }
 
-    static func stridedWinogradMinimumBlockColumns(channelPairs: Int) -> Int { channelPairs >= 1 << 15 ? 256 : 32 }
+    static func stridedWinogradMinimumBlockColumns(channelPairs: Int) -> Int {
+        channelPairs >= stridedWinogradLargeUPairs ? 256 : 32
+    }
+
+    /// (o, c) pairs from which U_ξ counts as large (its blocks want 256 columns).
+    static let stridedWinogradLargeUPairs = 1 << 15
 
     /// Tile rows per block, as `winogradBlockRows` for one image a block: V and M within
     /// `winogradBlockFloats` but at least `stridedWinogradMinimumBlockColumns` columns, and every

@@ -270,8 +270,7 @@ extension Bench {
                 "max_s": seconds.max()!, "repeats": seconds.count, "samples_per_repeat": steps * batch,
                 "cores": ProcessInfo.processInfo.activeProcessorCount, "peak_rss_mib": peakResidentMiB(),
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            printJSONLine(object)
         }
     }
 }
@@ -358,6 +357,11 @@ func report(_ fields: [String: String], _ measurement: Measurement, flops: Doubl
     }
     object["peak_rss_mib"] = peakResidentMiB()
     object.merge(extra) { $1 }
+    printJSONLine(object)
+}
+
+/// Prints `object` as one JSON line, keys sorted.
+func printJSONLine(_ object: [String: Any]) {
     let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 }

@@ -258,10 +258,11 @@ extension Bench {
         }
         var kinds: [String: (seconds: Double, layers: Int, flops: Double)] = [:]
         for (index, layer) in network.layers.enumerated() {
-            let median = seconds[index].sorted()[repeats / 2]
-            kinds[profileKind(layer), default: (0, 0, 0)].seconds += median
-            kinds[profileKind(layer), default: (0, 0, 0)].layers += 1
-            kinds[profileKind(layer), default: (0, 0, 0)].flops += (layer as? any ConvolutionCost)?.forwardFlops ?? 0
+            var figures = kinds[profileKind(layer), default: (0, 0, 0)]
+            figures.seconds += seconds[index].sorted()[repeats / 2]
+            figures.layers += 1
+            figures.flops += (layer as? any ConvolutionCost)?.forwardFlops ?? 0
+            kinds[profileKind(layer)] = figures
         }
         let total = kinds.values.reduce(0) { $0 + $1.seconds }
         for (kind, figures) in kinds.sorted(by: { $0.value.seconds > $1.value.seconds }) {
@@ -272,8 +273,7 @@ extension Bench {
             object["median_s"] = figures.seconds
             object["share"] = figures.seconds / total
             if figures.flops > 0 { object["gflops"] = figures.flops / figures.seconds / 1e9 }
-            let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            printJSONLine(object)
         }
     }
 

@@ -14,6 +14,15 @@ import TestSupport
         }
     }
 
+    /// Runs `bench` with `arguments` on 2 MPI ranks and returns the JSON lines (rank 0's).
+    static func benchOnTwoRanks(_ arguments: [String]) throws -> [[String: Any]] {
+        let result = try Command.mpirun(ranks: 2, ["bench"] + arguments + ["--threads", "1"], timeout: 300)
+        #expect(result.status == 0, "\(result)")
+        return result.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
     @Test("A steady-state training step and an inference forward allocate nothing, on two threads",
           arguments: ["generator-train", "generator-forward"])
     func stepsAllocateNothing(_ workload: String) throws {
@@ -114,13 +123,9 @@ import TestSupport
 
     @Test("Under mpirun the training step runs on every rank and reports the allreduce wait")
     func distributedTrainStep() throws {
-        let result = try Command.mpirun(ranks: 2, ["bench", "--workload", "generator-train", "--preset", "tiny",
-                                                   "--batch", "2", "--repeats", "2", "--threads", "1"], timeout: 300)
-        #expect(result.status == 0, "\(result)")
-        let lines = result.output.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-        #expect(lines.count == 1, "rank 0 alone prints: \(result.output)")
+        let lines = try Self.benchOnTwoRanks(["--workload", "generator-train", "--preset", "tiny", "--batch", "2",
+                                              "--repeats", "2"])
+        #expect(lines.count == 1, "rank 0 alone prints: \(lines)")
         let figure = try #require(lines.first)
         #expect(figure["ranks"] as? String == "2" && figure["global_batch"] as? Int == 4, "\(figure)")
         let wait = try #require(figure["allreduce_wait_fraction"] as? Double, "\(figure)")
@@ -132,13 +137,9 @@ import TestSupport
 
     @Test("Under mpirun a SPARNetHD step (G and D allreduces, every loss) allocates nothing either")
     func distributedHDStep() throws {
-        let result = try Command.mpirun(ranks: 2, ["bench", "--workload", "hd-step", "--config", Self.tinyHDConfig,
-                                                   "--batch", "1", "--repeats", "2", "--threads", "1"], timeout: 300)
-        #expect(result.status == 0, "\(result)")
-        let lines = result.output.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-        let figure = try #require(lines.first, "\(result)")
+        let lines = try Self.benchOnTwoRanks(["--workload", "hd-step", "--config", Self.tinyHDConfig, "--batch", "1",
+                                              "--repeats", "2"])
+        let figure = try #require(lines.first)
         #expect(figure["ranks"] as? String == "2" && figure["global_batch"] as? Int == 2, "\(figure)")
         #expect(figure["allocations_per_run"] as? Int == 0, "\(figure)")
     }
