@@ -44,10 +44,16 @@ public final class ConvLayer: Layer {
         let (c, o, k) = (input.channels, outputChannels, kernelSize)
         let hasBias = norm == .none
         let factor = scale == .up ? 2 : 1
+        // The forward on F(2×2) Winograd, the input gradient on F(4×4), as VGG19's convs: F(4×4)'s
+        // forward rounding (20× F(2×2)'s) flips norm-and-activation kinks downstream, and one flip
+        // moved sparnet_A.h5's gradients to 3.8·10⁻³ of max|g| (tolerance 10⁻³) with OpenBLAS's
+        // Prescott kernel, the one 0.3.21 picks on CPUs it does not know.
         geometry = Conv2dGeometry(batch: input.batch, inputChannels: c, outputChannels: o,
                                   height: factor * input.height, width: factor * input.width, kernelSize: k,
                                   stride: scale == .down ? 2 : 1,
-                                  padding: usePadding ? .reflect(k / 2) : .none, upsamplesInput: scale == .up)
+                                  padding: usePadding ? .reflect(k / 2) : .none, upsamplesInput: scale == .up,
+                                  largeWinogradTiles: false,
+                                  largeInputGradientTiles: Conv2dGeometry.prefersLargeWinogradTiles)
         let weightShape: Shape = [o, c, k, k]
         // With spectral norm, the normalized weight's gradient is a temporary of backward,
         // kept in scratch after the conv's own.
