@@ -13,7 +13,6 @@ struct RunStepResult {
     let values: [Double]
     let names: [String]
     let skipped: Bool
-    let nonfiniteRanks: Int
     /// The lowest rank whose own loss was non-finite, when known.
     let firstNonfiniteRank: Int?
     let seconds: Double
@@ -98,7 +97,7 @@ final class SPARNetStepRunner: StepRunner {
         let input = trainer.input.baseAddress!, target = trainer.target.base
         let result = try trainer.step(microBatches: microBatches) { _ in try load(input, target) }
         return RunStepResult(values: [result.loss], names: Self.names, skipped: result.skipped,
-                             nonfiniteRanks: result.nonfiniteRanks, firstNonfiniteRank: result.firstNonfiniteRank,
+                             firstNonfiniteRank: result.firstNonfiniteRank,
                              seconds: result.seconds,
                              communicationWaitSeconds: result.communicationWaitSeconds)
     }
@@ -161,7 +160,7 @@ final class SPARNetHDStepRunner: StepRunner {
         try load(trainer.input.baseAddress!, trainer.target.base)
         let r = trainer.step()
         return RunStepResult(values: [r.pixel, r.perceptual, r.featureMatching, r.adversarial, r.discriminator],
-                             names: Self.names, skipped: r.skipped, nonfiniteRanks: r.skipped ? 1 : 0,
+                             names: Self.names, skipped: r.skipped,
                              firstNonfiniteRank: nil,
                              seconds: r.seconds, communicationWaitSeconds: r.communicationWaitSeconds)
     }
