@@ -15,7 +15,6 @@ struct RunStepResult {
     let skipped: Bool
     /// The lowest rank whose own loss was non-finite, when known.
     let firstNonfiniteRank: Int?
-    let seconds: Double
     let communicationWaitSeconds: Double
 
     var terms: [(name: String, value: Double)] { Array(zip(names, values)) }
@@ -98,7 +97,6 @@ final class SPARNetStepRunner: StepRunner {
         let result = try trainer.step(microBatches: microBatches) { _ in try load(input, target) }
         return RunStepResult(values: [result.loss], names: Self.names, skipped: result.skipped,
                              firstNonfiniteRank: result.firstNonfiniteRank,
-                             seconds: result.seconds,
                              communicationWaitSeconds: result.communicationWaitSeconds)
     }
 
@@ -160,9 +158,8 @@ final class SPARNetHDStepRunner: StepRunner {
         try load(trainer.input.baseAddress!, trainer.target.base)
         let r = trainer.step()
         return RunStepResult(values: [r.pixel, r.perceptual, r.featureMatching, r.adversarial, r.discriminator],
-                             names: Self.names, skipped: r.skipped,
-                             firstNonfiniteRank: nil,
-                             seconds: r.seconds, communicationWaitSeconds: r.communicationWaitSeconds)
+                             names: Self.names, skipped: r.skipped, firstNonfiniteRank: nil,
+                             communicationWaitSeconds: r.communicationWaitSeconds)
     }
 
     func checkpointContents() -> Checkpoint.Contents {
