@@ -142,7 +142,7 @@ final class SPARNetHDStepRunner: StepRunner {
                                            batchPerRank: batch, generatorLearningRate: Float(train.generatorLearningRate),
                                            discriminatorLearningRate: Float(train.discriminatorLearningRate),
                                            betas: (Float(train.beta1), Float(train.beta2)), weights: train.lossWeights,
-                                           emaDecay: Float(train.emaDecay ?? 0.999), vggState: vggState,
+                                           emaDecay: Float(train.effectiveEMADecay), vggState: vggState,
                                            bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
                                            communicator: communicator, seed: UInt64(train.seed))
         } catch let error as StateMismatchError {
