@@ -59,10 +59,10 @@ let package = Package(
         ]),
 
         // Shared by the test targets: Double references, gradient checking, fixture lookup.
-        .target(name: "TestSupport", dependencies: ["Tensors", "Kernels", "HDF5"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5", "CBLAS"]),
-        .testTarget(name: "CollectivesTests", dependencies: ["Collectives", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5"]),
+        .testTarget(name: "CollectivesTests", dependencies: ["TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Configuration", "Networks", "Collectives", "Verification", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "HDF5"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Networks", "Optimizers", "Tensors", "HDF5", "TestSupport"]),

@@ -22,9 +22,14 @@ public struct TrainingSettings: Codable, Hashable, Sendable, SettingsSection {
     /// Adam β2 (paper: 0.99).
     public var beta2 = 0.99
     public var lossWeights = LossWeights()
-    /// Decay of the generator's exponential moving average kept beside it, or nil for none
-    /// (released SPARNetHD: `accumulate(netH, netG, decay=0.999)` every step; SPARNet keeps none).
+    /// Decay of the generator's exponential moving average kept beside it; nil takes
+    /// `defaultEMADecay`. Only SPARNetHD keeps one; SPARNet ignores this.
     public var emaDecay: Double? = nil
+    /// The decay SPARNetHD's moving average uses when `emaDecay` is nil: the released
+    /// `accumulate(netH, netG, decay=0.999)`, applied every step.
+    public static let defaultEMADecay = 0.999
+    /// The decay SPARNetHD's moving average uses: `emaDecay`, or `defaultEMADecay` when nil.
+    public var effectiveEMADecay: Double { emaDecay ?? Self.defaultEMADecay }
     /// VGG19 weights (HDF5, torchvision key names) for the perceptual loss; needed only when
     /// `lossWeights.perceptual` > 0.
     public var vggWeights: String? = nil

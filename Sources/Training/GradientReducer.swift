@@ -48,9 +48,6 @@ public final class GradientReducer {
         return starts
     }
 
-    /// Number of buckets.
-    public var bucketCount: Int { bucketStarts.count }
-
     /// Call before backward.
     public func begin() { bucketsStarted = 0 }
 

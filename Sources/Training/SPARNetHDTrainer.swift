@@ -17,9 +17,6 @@ public struct HDStepResult: Sendable {
     public let skipped: Bool
     public let seconds: Double
     public let communicationWaitSeconds: Double
-
-    /// The generator's total loss as the reference weights it.
-    public var generator: Double { pixel + perceptual + featureMatching + adversarial }
 }
 
 /// One data-parallel SPARNetHD step in the released code's order (models/sparnethd_model.py):

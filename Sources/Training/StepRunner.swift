@@ -13,10 +13,8 @@ struct RunStepResult {
     let values: [Double]
     let names: [String]
     let skipped: Bool
-    let nonfiniteRanks: Int
     /// The lowest rank whose own loss was non-finite, when known.
     let firstNonfiniteRank: Int?
-    let seconds: Double
     let communicationWaitSeconds: Double
 
     var terms: [(name: String, value: Double)] { Array(zip(names, values)) }
@@ -98,8 +96,7 @@ final class SPARNetStepRunner: StepRunner {
         let input = trainer.input.baseAddress!, target = trainer.target.base
         let result = try trainer.step(microBatches: microBatches) { _ in try load(input, target) }
         return RunStepResult(values: [result.loss], names: Self.names, skipped: result.skipped,
-                             nonfiniteRanks: result.nonfiniteRanks, firstNonfiniteRank: result.firstNonfiniteRank,
-                             seconds: result.seconds,
+                             firstNonfiniteRank: result.firstNonfiniteRank,
                              communicationWaitSeconds: result.communicationWaitSeconds)
     }
 
@@ -145,7 +142,7 @@ final class SPARNetHDStepRunner: StepRunner {
                                            batchPerRank: batch, generatorLearningRate: Float(train.generatorLearningRate),
                                            discriminatorLearningRate: Float(train.discriminatorLearningRate),
                                            betas: (Float(train.beta1), Float(train.beta2)), weights: train.lossWeights,
-                                           emaDecay: Float(train.emaDecay ?? 0.999), vggState: vggState,
+                                           emaDecay: Float(train.effectiveEMADecay), vggState: vggState,
                                            bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
                                            communicator: communicator, seed: UInt64(train.seed))
         } catch let error as StateMismatchError {
@@ -161,9 +158,8 @@ final class SPARNetHDStepRunner: StepRunner {
         try load(trainer.input.baseAddress!, trainer.target.base)
         let r = trainer.step()
         return RunStepResult(values: [r.pixel, r.perceptual, r.featureMatching, r.adversarial, r.discriminator],
-                             names: Self.names, skipped: r.skipped, nonfiniteRanks: r.skipped ? 1 : 0,
-                             firstNonfiniteRank: nil,
-                             seconds: r.seconds, communicationWaitSeconds: r.communicationWaitSeconds)
+                             names: Self.names, skipped: r.skipped, firstNonfiniteRank: nil,
+                             communicationWaitSeconds: r.communicationWaitSeconds)
     }
 
     func checkpointContents() -> Checkpoint.Contents {

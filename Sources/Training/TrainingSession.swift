@@ -150,7 +150,7 @@ public final class TrainingSession {
         let train = configuration.train
         let imagesPerStep = Double(train.batchSize)
         var windowStart = DispatchTime.now().uptimeNanoseconds, windowSteps = 0
-        var dataWait = 0.0, communicationWait = 0.0, compute = 0.0
+        var dataWait = 0.0, communicationWait = 0.0
         while step < lastStep {
             // Collective decision: any rank asked to stop → all stop after a checkpoint.
             if communicator.allReduceMax(stopRequested() ? 1 : 0) > 0 {
@@ -177,7 +177,6 @@ public final class TrainingSession {
             windowSteps += 1
             dataWait += waited
             communicationWait += result.communicationWaitSeconds
-            compute += result.seconds
             if result.skipped {
                 var seen = result.firstNonfiniteRank.map { "first seen in rank \($0)'s loss" } ?? "in the averaged gradients"
                 if checkReplicas, let layer = trainer.firstNonfiniteActivation() {
@@ -206,7 +205,7 @@ public final class TrainingSession {
                                    dataWaitFraction: dataWait / elapsed, communicationWaitFraction: communicationWait / elapsed)
                 windowStart = DispatchTime.now().uptimeNanoseconds
                 windowSteps = 0
-                (dataWait, communicationWait, compute) = (0, 0, 0)
+                (dataWait, communicationWait) = (0, 0)
             }
             let imagesEvery = configuration.log.imagesEverySteps
             if let runLog, imagesEvery > 0, step % imagesEvery == 0 || step == lastStep {

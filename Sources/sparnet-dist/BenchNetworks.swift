@@ -46,7 +46,7 @@ extension Bench {
                                pixelLoss: t.pixelLoss, generatorLearningRate: Float(t.generatorLearningRate),
                                discriminatorLearningRate: Float(t.discriminatorLearningRate),
                                betas: (Float(t.beta1), Float(t.beta2)), lossWeights: t.lossWeights,
-                               emaDecay: Float(t.emaDecay ?? 0.999))
+                               emaDecay: Float(t.effectiveEMADecay))
         }
         guard overrides.isEmpty else { throw ValidationError("--set needs --config") }
         let generator = SPARNetConfiguration.presets[generatorPreset]!
@@ -59,7 +59,7 @@ extension Bench {
                            pixelLoss: pixelLoss, generatorLearningRate: hd ? 1e-4 : 2e-4,
                            discriminatorLearningRate: 4e-4, betas: (hd ? 0.5 : 0.9, 0.99),
                            lossWeights: hd ? Self.releasedHDLossWeights : LossWeights(),
-                           emaDecay: 0.999)
+                           emaDecay: Float(TrainingSettings.defaultEMADecay))
     }
 
     private static var releasedHDLossWeights: LossWeights {

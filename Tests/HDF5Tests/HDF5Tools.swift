@@ -27,6 +27,25 @@ enum HDF5Tools {
         return result.output
     }
 
+    /// The `libhdf5.settings` that HDF5's development files install beside the library pkg-config
+    /// finds (the one the package links), as "key: value" lines ("HDF5 Version", "Threadsafety"),
+    /// or nil without pkg-config or that file.
+    static let buildSettings: [String: String]? = {
+        guard let pkgConfig = Command.locate("pkg-config"),
+              let libraries = try? Command.run(pkgConfig, ["--libs-only-L", "hdf5"]),
+              let libdir = try? Command.run(pkgConfig, ["--variable=libdir", "hdf5"]),
+              libraries.status == 0, libdir.status == 0 else { return nil }
+        let directories = libraries.output.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("-L") }.map { $0.dropFirst(2) }
+            + libdir.output.split(whereSeparator: \.isWhitespace)
+        guard let text = directories.lazy.compactMap({ try? String(contentsOfFile: "\($0)/libhdf5.settings", encoding: .utf8) }).first
+        else { return nil }
+        let pairs = text.split(whereSeparator: \.isNewline).compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (line[..<colon].trimmingCharacters(in: .whitespaces), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return Dictionary(pairs) { first, _ in first }
+    }()
+
     /// h5dump's header and storage properties of dataset `path` (`-H -p`): DATATYPE,
     /// DATASPACE, STORAGE_LAYOUT (chunks) and FILTERS.
     static func datasetHeader(_ file: String, _ path: String) throws -> String {

@@ -40,6 +40,11 @@ private struct PoisonedTransform: SampleTransform {
     }
 }
 
+/// What a test's helper thread left for the test to check, written before it signals.
+private final class Outcome: @unchecked Sendable {
+    var error: (any Error)?
+}
+
 @Suite(.timeLimit(.minutes(2))) struct BatchLoaderTests {
     private let seed: UInt64 = 21
     private let planeCount = 3 * 32 * 32
@@ -54,8 +59,10 @@ private struct PoisonedTransform: SampleTransform {
     private func deliver(_ loader: BatchLoader, steps: Int) throws -> [Delivered] {
         let low = FloatBuffer(loader.localBatch * planeCount), high = FloatBuffer(loader.localBatch * planeCount)
         return try (0..<steps).map { _ in
+            let start = DispatchTime.now().uptimeNanoseconds
             let info = try loader.next(lowResolution: low.pointer, highResolution: high.pointer)
-            #expect(info.waitSeconds >= 0)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            #expect((0...elapsed).contains(info.waitSeconds), "waited \(info.waitSeconds) s of a call that took \(elapsed) s")
             return Delivered(info: info, lowResolution: low.values.map(\.bitPattern), highResolution: high.values.map(\.bitPattern))
         }
     }
@@ -174,13 +181,27 @@ private struct PoisonedTransform: SampleTransform {
     @Test func releasingTheLoaderStopsItsWorkers() throws {
         let (directory, dataset, order) = try faces()
         defer { withExtendedLifetime(directory) {} }
-        let start = Date()
+        let transform = try transform("sparnethd"), planeCount = planeCount
         for taken in [0, 1, 3] {
-            let loader = try BatchLoader(dataset: dataset, transform: try transform("sparnethd"), order: order, rank: 0,
-                                         worldSize: 1, globalBatch: 4, workers: 3, queueDepth: 2)
-            _ = try deliver(loader, steps: taken)
+            // Built, read and released on a thread of its own, so a worker that never stops
+            // (release waits for them all) fails the test after the deadline instead of hanging it.
+            let outcome = Outcome()
+            let finished = DispatchSemaphore(value: 0)
+            Thread {
+                do {
+                    let loader = try BatchLoader(dataset: dataset, transform: transform, order: order, rank: 0,
+                                                 worldSize: 1, globalBatch: 4, workers: 3, queueDepth: 2)
+                    let low = FloatBuffer(loader.localBatch * planeCount), high = FloatBuffer(loader.localBatch * planeCount)
+                    for _ in 0..<taken { _ = try loader.next(lowResolution: low.pointer, highResolution: high.pointer) }
+                } catch {
+                    outcome.error = error
+                }
+                finished.signal()
+            }.start()
+            let inTime = finished.wait(timeout: .now() + 30) == .success
+            #expect(inTime, "a loader that delivered \(taken) steps was not built, read and released within 30 s")
+            if inTime, let error = outcome.error { throw error }
         }
-        #expect(Date().timeIntervalSince(start) < 30)
     }
 
     @Test func inconsistentArgumentsAreRejected() throws {
