@@ -96,7 +96,7 @@ extension Conv2dGeometry {
 
     /// Columns of a block's V_ξ and M_ξ, rounded up to 16 as `winogradBlockCapacity` (no heap
     /// buffer in OpenBLAS's small-matrix sgemm).
-    var stridedWinogradBlockCapacity: Int { (stridedWinogradBlockRows * stridedWinogradRowStride + 15) / 16 * 16 }
+    var stridedWinogradBlockCapacity: Int { sgemmColumns(stridedWinogradBlockRows * stridedWinogradRowStride) }
     /// Floats from V_ξ to V_ξ₊₁ (and M_ξ to M_ξ₊₁): a cache line past the rows, as in `Winograd.swift`.
     var stridedWinogradInputPlaneStride: Int { inputChannels * stridedWinogradBlockCapacity + 16 }
     var stridedWinogradOutputPlaneStride: Int { outputChannels * stridedWinogradBlockCapacity + 16 }
@@ -280,7 +280,7 @@ private struct StridedWinogradForwardBlocks: ItemWork {
         let block = StridedBlockScratch(g, at: scratch + part * g.stridedWinogradThreadScratchCount)
         let (image, firstRow, rows) = g.stridedWinogradBlock(index)
         block.transformInputs(g, input, image: image, firstRow: firstRow, rows: rows)
-        let columns = (rows * g.stridedWinogradRowStride + 15) / 16 * 16
+        let columns = sgemmColumns(rows * g.stridedWinogradRowStride)
         for xi in 0..<positions {
             serialMatrixMultiply(m: o, n: columns, k: c, transformedWeight + xi * o * c,
                                  block.v + xi * inputPlaneStride, leadingB: capacity,
@@ -629,7 +629,7 @@ private struct StridedInputGradientBlocks: ItemWork {
         let (dv, dm, horizontal, row) = (block.v, block.m, block.horizontal, block.row)
         let (image, firstRow, rows) = g.stridedWinogradBlock(index)
         block.transformOutputGradients(g, outputGradient, image: image, firstRow: firstRow, rows: rows)
-        let columns = (rows * stride + 15) / 16 * 16
+        let columns = sgemmColumns(rows * stride)
         for xi in 0..<positions {
             serialMatrixMultiply(m: c, n: columns, k: o, transformedWeight + xi * o * c, transposeA: true, leadingA: c,
                                  dm + xi * outputPlaneStride, leadingB: capacity,

@@ -143,11 +143,8 @@ extension Conv2dGeometry {
             : winogradImageGroups * winogradBlocksPerGroup
     }
 
-    /// Columns of a block's V_ξ and M_ξ: its tile rows at `winogradRowStride`, rounded up to 16.
-    /// The sgemm calls multiply all of them: OpenBLAS 0.3.21's small-matrix kernel (products
-    /// under 10⁶ multiply-adds) takes a heap buffer per call when n is not a multiple of 16, and a
-    /// step allocates nothing. The columns past the block's tiles are never read back.
-    var winogradBlockCapacity: Int { (winogradGroupsPerBlock * winogradBlockRows * winogradRowStride + 15) / 16 * 16 }
+    /// Columns of a block's V_ξ and M_ξ: its tile rows at `winogradRowStride`, as sgemm columns.
+    var winogradBlockCapacity: Int { sgemmColumns(winogradGroupsPerBlock * winogradBlockRows * winogradRowStride) }
 
     /// Floats from V_ξ to V_ξ₊₁ in a block: C rows of `winogradBlockCapacity`, and one cache line
     /// more. Without it the planes are a multiple of 4 KiB apart, and the transforms, which read or
@@ -219,8 +216,8 @@ extension Conv2dGeometry {
         return (sum + g.winogradThreadScratchCount) * threads
     }
 
-    /// Columns of a whole image group's V_ξ and ∂M_ξ, rounded up to 16 as `winogradBlockCapacity`.
-    var winogradGroupCapacity: Int { (winogradTileRows * winogradRowStride + 15) / 16 * 16 }
+    /// Columns of a whole image group's V_ξ and ∂M_ξ, as sgemm columns (`sgemmColumns`).
+    var winogradGroupCapacity: Int { sgemmColumns(winogradTileRows * winogradRowStride) }
 
     /// Floats of a whole image group's V and ∂M (with a cache line between planes).
     var winogradWholeGroupFloats: Int {
@@ -254,9 +251,9 @@ extension Conv2dGeometry {
     /// are the rows').
     var borderStripLength: Int { max(width + 2, height) }
 
-    /// Columns of a border strip's product: every image's positions, rounded up to 16 as
-    /// `winogradBlockCapacity` is, so the sgemm takes no heap buffer.
-    var borderStripColumns: Int { (batch * borderStripLength + 15) / 16 * 16 }
+    /// Columns of a border strip's product: every image's positions, as sgemm columns
+    /// (`sgemmColumns`), so the sgemm takes no heap buffer.
+    var borderStripColumns: Int { sgemmColumns(batch * borderStripLength) }
 
     /// Floats of scratch `winogradInputGradient` needs: the interior's gradient, then the
     /// transposed conv's Winograd scratch or, after it, the border strips' weights (4, C, 3·O),
@@ -531,7 +528,7 @@ private struct WinogradForwardBlocks: ItemWork {
         let tiles = TileBlock(g, index)
         transformInputs(g, input, tiles, channels: 0..<c, into: block)
         for xi in 0..<g.winogradPositions {
-            serialMatrixMultiply(m: o, n: (tiles.columns + 15) / 16 * 16, k: c,
+            serialMatrixMultiply(m: o, n: sgemmColumns(tiles.columns), k: c,
                                  transformedWeight + xi * o * c,
                                  block.v + xi * block.inputPlaneStride, leadingB: capacity,
                                  into: block.m + xi * block.outputPlaneStride,
@@ -1346,3 +1343,10 @@ private func outputGradientTransform4(_ y0: SIMD8<Float>, _ y1: SIMD8<Float>, _ 
     let even = y0 + y2, odd = y1 + y3, evenScaled = y0 + 4 * y2, oddScaled = 2 * y1 + 8 * y3
     return (y0, even + odd, even - odd, evenScaled + oddScaled, evenScaled - oddScaled, y3)
 }
+
+/// `n` product columns rounded up to a multiple of 16, the width the Winograd products are
+/// multiplied at: OpenBLAS 0.3.21's small-matrix kernel (products under 10⁶ multiply-adds) takes
+/// a heap buffer per call when n is not a multiple of 16, and a step allocates nothing. The
+/// columns past the real ones are never read back.
+@inline(__always)
+func sgemmColumns(_ n: Int) -> Int { (n + 15) / 16 * 16 }
