@@ -51,7 +51,8 @@ let package = Package(
         // Trained generators applied to faces: enhance and eval.
         .target(name: "Inference", dependencies: ["Tensors", "Networks", "Checkpoints", "Configuration", "Imaging"]),
         // Recomputes the PyTorch golden files with our engine (`verify-reference`, tier-3 tests).
-        .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5", "Imaging"]),
+        .target(name: "Verification", dependencies: ["Tensors", "Kernels", "Networks", "HDF5", "Imaging", "Configuration",
+                                                    "Training", "Collectives"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
             "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Datasets", "Verification",
             "Configuration", "Checkpoints", "Inference", "Imaging", "Training", "TensorBoard",

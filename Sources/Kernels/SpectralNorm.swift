@@ -14,12 +14,7 @@ public func spectralNormForward(rows: Int, columns: Int, weight: UnsafePointer<F
                                 scratch: UnsafeMutablePointer<Float>, epsilon: Float = 1e-12) -> Float {
     precondition(rows > 0 && columns > 0, "SpectralNorm: weight matrix (\(rows), \(columns)) must be non-empty")
     if powerIteration {
-        // v (M) = Wᵀ (M, O) · u (O)
-        matrixMultiply(m: columns, n: 1, k: rows, weight, transposeA: true, UnsafePointer(u), into: v)
-        normalize(v, count: columns, epsilon: epsilon)
-        // u (O) = W (O, M) · v (M)
-        matrixMultiply(m: rows, n: 1, k: columns, weight, UnsafePointer(v), into: u)
-        normalize(u, count: rows, epsilon: epsilon)
+        spectralNormPowerIteration(rows: rows, columns: columns, weight: weight, u: u, v: v, epsilon: epsilon)
     }
     matrixMultiply(m: rows, n: 1, k: columns, weight, UnsafePointer(v), into: scratch)
     var sigma: Float = 0
@@ -27,6 +22,20 @@ public func spectralNormForward(rows: Int, columns: Int, weight: UnsafePointer<F
     let inverse = 1 / sigma
     for i in 0..<rows * columns { normalizedWeight[i] = weight[i] * inverse }
     return sigma
+}
+
+/// One power iteration of spectral norm, in place: v ← normalize(Wᵀu), u ← normalize(W v).
+///
+/// weight (O, M)  u (O)  v (M)
+public func spectralNormPowerIteration(rows: Int, columns: Int, weight: UnsafePointer<Float>,
+                                       u: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                                       epsilon: Float = 1e-12) {
+    // v (M) = Wᵀ (M, O) · u (O)
+    matrixMultiply(m: columns, n: 1, k: rows, weight, transposeA: true, UnsafePointer(u), into: v)
+    normalize(v, count: columns, epsilon: epsilon)
+    // u (O) = W (O, M) · v (M)
+    matrixMultiply(m: rows, n: 1, k: columns, weight, UnsafePointer(v), into: u)
+    normalize(u, count: rows, epsilon: epsilon)
 }
 
 /// Spectral-norm backward with u and v held fixed (as PyTorch, which detaches them);

@@ -99,6 +99,15 @@ public final class ConvLayer: Layer {
         output = activation?.output ?? normalization?.output ?? convolved
     }
 
+    /// With spectral norm, the power iteration a training forward makes, on the state alone
+    /// (u and v of `memory`'s buffers from its `weight_orig`); nothing otherwise.
+    func advanceSpectralNorm(in memory: NetworkMemory) {
+        guard let spectral else { return }
+        spectralNormPowerIteration(rows: geometry.outputChannels, columns: geometry.columnRows,
+                                   weight: memory.parameters.base + weight.offset,
+                                   u: memory.buffers.base + spectral.u.offset, v: memory.buffers.base + spectral.v.offset)
+    }
+
     public func forward(_ pass: Pass) {
         var w = pass.parameter(weight)
         if let spectral {

@@ -33,6 +33,14 @@ extension Network {
     }
 }
 
+extension Network {
+    /// The power iteration of every spectral-normalized conv, as a training forward makes it,
+    /// without running the network: u and v change, nothing else does.
+    public func advanceSpectralNorms() {
+        for layer in layers { (layer as? ConvLayer)?.advanceSpectralNorm(in: memory) }
+    }
+}
+
 /// A layer whose cost is dominated by convolutions: benchmarks rate a network by the FLOPs of
 /// these (everything else is memory-bound).
 public protocol ConvolutionCost {

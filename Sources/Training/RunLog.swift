@@ -48,7 +48,7 @@ final class RunLog {
     /// `samples/step-<step>.png` (rows of LR-up | SR | HR) and `samples/attention-<step>.png`
     /// (rows of HR | attention heat maps of a few blocks) from the runner's last micro-batch;
     /// the same as TensorBoard images `samples` and `attention/<block>`.
-    func recordImages(step: Int, of runner: any StepRunner) throws -> String {
+    func recordImages(step: Int, of runner: any Trainer) throws -> String {
         let shown = min(Self.samplesShown, runner.generator.batch)
         let samples = (0..<shown).map { runner.sampleImages($0) }
         let side = samples[0].target.width

@@ -1,34 +1,20 @@
+import Checkpoints
 import Collectives
 import Configuration
-import Dispatch
 import Kernels
 import Networks
 import Optimizers
 import Tensors
 
-/// What one training step measured, the same on every rank.
-public struct StepResult: Sendable {
-    /// The pixel loss averaged over every rank's batch (the global batch's loss).
-    public let loss: Double
-    /// True when some rank saw a non-finite loss or gradient; the update was skipped everywhere.
-    public let skipped: Bool
-    /// How many ranks saw non-finite values in their own loss or in the averaged gradients.
-    public let nonfiniteRanks: Int
-    /// The lowest rank whose own loss was non-finite (nil when every loss was finite).
-    public let firstNonfiniteRank: Int?
-    /// Seconds of the step (forward, backward, communication, update) on this rank.
-    public let seconds: Double
-    /// Seconds this rank waited for gradient communication after backward.
-    public let communicationWaitSeconds: Double
-}
-
 /// One data-parallel SPARNet step per call (DESIGN.md §5): every rank runs the generator on its
 /// part of the global batch, gradients are averaged in buckets that overlap backward, and
 /// every rank applies the same Adam update, so parameters stay identical across ranks.
-public final class SPARNetTrainer {
+public final class SPARNetTrainer: Trainer {
     public let network: SPARNet
     public let optimizer: Adam
     public let pixelLoss: PixelLoss
+    /// λ_pix: the pixel loss's weight (the released `--lambda_pix`, 1 by default).
+    public let pixelWeight: Float
     private let communicator: any Communicator
     private let reducer: GradientReducer
     private let synchronizedBatchNorm: Bool
@@ -39,12 +25,13 @@ public final class SPARNetTrainer {
     ///   - batchPerRank: this rank's share of the global batch.
     ///   - seed: parameter initialization; rank 0's parameters are then broadcast to all.
     public init(configuration: SPARNetConfiguration, batchPerRank: Int, learningRate: Float,
-                betas: (Float, Float), pixelLoss: PixelLoss, synchronizedBatchNorm: Bool,
+                betas: (Float, Float), pixelLoss: PixelLoss, pixelWeight: Float = 1, synchronizedBatchNorm: Bool,
                 bucketBytes: Int, communicator: any Communicator, seed: UInt64) throws {
         network = try SPARNet(configuration, batch: batchPerRank, seed: seed)
         optimizer = Adam(parameterCount: network.memory.parameters.count, learningRate: learningRate,
                          beta1: betas.0, beta2: betas.1)
         self.pixelLoss = pixelLoss
+        self.pixelWeight = pixelWeight
         self.communicator = communicator
         self.synchronizedBatchNorm = synchronizedBatchNorm
         reducer = GradientReducer(communicator: communicator, gradients: network.memory.parameterGradients,
@@ -56,6 +43,22 @@ public final class SPARNetTrainer {
         broadcastState()
     }
 
+    /// The run's trainer: `generator`, `train` and `distributed` of the configuration.
+    public convenience init(_ configuration: RunConfiguration, batchPerRank: Int, communicator: any Communicator) throws {
+        let train = configuration.train
+        try self.init(configuration: configuration.generator.architecture, batchPerRank: batchPerRank,
+                      learningRate: Float(train.generatorLearningRate), betas: (Float(train.beta1), Float(train.beta2)),
+                      pixelLoss: train.pixelLoss, pixelWeight: Float(train.lossWeights.pixel),
+                      synchronizedBatchNorm: configuration.distributed.syncBatchNorm,
+                      bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
+                      communicator: communicator, seed: UInt64(train.seed))
+    }
+
+    public let lossNames = ["pixel"]
+    public private(set) var losses = [0.0]
+    /// The weighted pixel loss summed over this rank's micro-batches so far.
+    private var rankLoss = 0.0
+
     /// This rank's network input (N, 3, input, input): the upsampled low-resolution faces.
     public var input: UnsafeMutableBufferPointer<Float> { network.memory.values(network.input) }
 
@@ -66,72 +69,83 @@ public final class SPARNetTrainer {
         communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
     }
 
-    /// One step on the batch in `input` and `target`.
-    public func step() -> StepResult {
-        step(microBatches: 1) { _ in }     // a single micro-batch, already loaded
-    }
-
-    /// One step over `microBatches` micro-batches (gradient accumulation): `load(i)` fills
-    /// `input` and `target` with micro-batch i; their gradients are averaged (each micro-batch's
-    /// loss weighted 1/K) before one allreduce and one update.
-    public func step(microBatches: Int, load: (Int) throws -> Void) rethrows -> StepResult {
-        precondition(microBatches >= 1, "SPARNetTrainer.step: \(microBatches) micro-batches")
-        let start = DispatchTime.now().uptimeNanoseconds
+    /// Forward, pixel loss and backward of micro-batch `index` of `count`; the last one's
+    /// backward hands finished gradient buckets to the allreduce while it runs.
+    public func accumulate(microBatch index: Int, of count: Int) {
+        precondition(index >= 0 && index < count, "SPARNetTrainer.accumulate: micro-batch \(index) of \(count)")
         let memory = network.memory
-        if !synchronizedBatchNorm && communicator.size > 1 && memory.buffers.count > 0 {
-            // Per-rank BatchNorm: running statistics follow rank 0, as DDP's broadcast_buffers.
-            communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
+        if index == 0 {
+            if !synchronizedBatchNorm && communicator.size > 1 && memory.buffers.count > 0 {
+                // Per-rank BatchNorm: running statistics follow rank 0, as DDP's broadcast_buffers.
+                communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
+            }
+            memory.zeroParameterGradients()
+            rankLoss = 0
         }
         let output = memory.value(network.output)
         let outputGradient = memory.gradient(network.output)
-        let count = network.output.count
-        let weight = 1 / Float(microBatches)
-        var loss = 0.0
-        memory.zeroParameterGradients()
-        for micro in 0..<microBatches {
-            try load(micro)
-            network.forward(training: true)
-            memory.zeroActivationGradients()
-            switch pixelLoss {
-            case .l1:
-                loss += l1LossForward(input: output, target: target.base, count: count) * Double(weight)
-                l1LossBackward(input: output, target: target.base, count: count, weight: weight,
-                               inputGradient: outputGradient, targetGradient: nil)
-            case .l2:
-                loss += mseLossForward(input: output, target: target.base, count: count) * Double(weight)
-                mseLossBackward(input: output, target: target.base, count: count, weight: weight,
-                                inputGradient: outputGradient, targetGradient: nil)
-            }
-            if micro < microBatches - 1 { network.backward() }
+        let elements = network.output.count
+        let weight = pixelWeight / Float(count)
+        network.forward(training: true)
+        memory.zeroActivationGradients()
+        switch pixelLoss {
+        case .l1:
+            rankLoss += l1LossForward(input: output, target: target.base, count: elements) * Double(weight)
+            l1LossBackward(input: output, target: target.base, count: elements, weight: weight,
+                           inputGradient: outputGradient, targetGradient: nil)
+        case .l2:
+            rankLoss += mseLossForward(input: output, target: target.base, count: elements) * Double(weight)
+            mseLossBackward(input: output, target: target.base, count: elements, weight: weight,
+                            inputGradient: outputGradient, targetGradient: nil)
         }
-        reducer.begin()
-        network.backward { reducer.parametersFinal(from: $0) }
-        reducer.finish()
+        if index < count - 1 {
+            network.backward()
+        } else {
+            reducer.begin()
+            network.backward { reducer.parametersFinal(from: $0) }
+            reducer.finish()
+        }
+    }
 
-        // One small allreduce decides for everyone: the mean loss and who saw non-finite values.
+    /// One small allreduce decides for everyone (the mean loss and who saw non-finite
+    /// values), then Adam steps unless someone did.
+    public func update() -> StepReport {
+        let memory = network.memory
         let gradients = memory.parameterGradients
-        var finite = loss.isFinite
-        if finite {
-            for i in 0..<gradients.count where !gradients.base[i].isFinite { finite = false; break }
-        }
-        var totals: (Double, Double) = (loss, finite ? 0 : 1)
+        let finite = rankLoss.isFinite && allFinite(gradients)
+        var totals: (Double, Double) = (rankLoss, finite ? 0 : 1)
         withUnsafeMutablePointer(to: &totals) {
             $0.withMemoryRebound(to: Double.self, capacity: 2) { communicator.allReduceSum($0, count: 2) }
         }
-        let nonfiniteRanks = Int(totals.1)
+        let skipped = totals.1 > 0
         var firstNonfiniteRank: Int?
-        if nonfiniteRanks > 0 {
+        if skipped {
             // Which rank's own loss went bad: gradients averaged over ranks are bad everywhere.
             let size = communicator.size
-            let score = communicator.allReduceMax(loss.isFinite ? 0 : Double(size - communicator.rank))
+            let score = communicator.allReduceMax(rankLoss.isFinite ? 0 : Double(size - communicator.rank))
             firstNonfiniteRank = score > 0 ? size - Int(score) : nil
-        }
-        if nonfiniteRanks == 0 {
+        } else {
             optimizer.step(parameters: memory.parameters, gradients: gradients)
         }
-        return StepResult(loss: totals.0 / Double(communicator.size), skipped: nonfiniteRanks > 0,
-                          nonfiniteRanks: nonfiniteRanks, firstNonfiniteRank: firstNonfiniteRank,
-                          seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+        losses[0] = totals.0 / Double(communicator.size)
+        return StepReport(skipped: skipped, firstNonfiniteRank: firstNonfiniteRank,
                           communicationWaitSeconds: reducer.lastWaitSeconds)
     }
+
+    public func checkpointContents() -> Checkpoint.Contents {
+        let memory = network.memory
+        return Checkpoint.Contents(networks: [("generator", memory)],
+                                   optimizers: [("generator", optimizer, memory.parameterLayout)])
+    }
+
+    public func restore(from checkpoint: Checkpoint.Loaded) throws {
+        let memory = network.memory
+        try checkpoint.restore("generator", into: memory)
+        try checkpoint.restore(optimizer: optimizer, of: "generator", layout: memory.parameterLayout)
+    }
+
+    public func parameterHash() -> UInt64 { fnv1a([network.memory.parameters]) }
+    public func firstNonfiniteActivation() -> String? { network.memory.firstNonfiniteActivation() }
+    public var learningRates: [(name: String, value: Double)] { [("generator", Double(optimizer.learningRate))] }
+    public var generator: SPARNet { network }
 }

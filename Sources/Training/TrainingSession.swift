@@ -39,7 +39,7 @@ public final class TrainingSession {
     public var checkReplicas = false
     public let runDirectory: String
     private let log: (String) -> Void
-    private let trainer: any StepRunner
+    private let trainer: any Trainer
     /// This rank's loader; with `data.feed: coordinator` only rank 0 has one, for the whole batch.
     private let loader: BatchLoader?
     /// With `data.feed: coordinator`: rank 0's whole micro-step batch (input, then target).
@@ -86,14 +86,8 @@ public final class TrainingSession {
         // consumes K consecutive micro-steps of batch_size / K samples over all ranks.
         let microStepBatch = train.batchSize / train.gradientAccumulation
         order = try EpochOrder(count: count, globalBatch: microStepBatch, seed: UInt64(train.seed))
-        let runner: any StepRunner
-        switch configuration.model {
-        case .sparnet:
-            runner = try SPARNetStepRunner(configuration: configuration, microBatch: microBatch, communicator: communicator)
-        case .sparnethd:
-            runner = try SPARNetHDStepRunner(configuration: configuration, batch: microBatch, communicator: communicator)
-        }
-        trainer = runner
+        let trainer = try makeTrainer(configuration, microBatch: microBatch, communicator: communicator)
+        self.trainer = trainer
 
         var startStep = 0
         let resumed = try Self.checkpoint(for: resume, in: runDirectory, log: log)
@@ -105,7 +99,7 @@ public final class TrainingSession {
                        communicator: communicator)
         if let checkpoint = resumed {
             try Self.checkCompatible(checkpoint, with: configuration, order: order)
-            try runner.restore(from: checkpoint)
+            try trainer.restore(from: checkpoint)
             startStep = checkpoint.position.step
             if checkpoint.worldSize != world {
                 log("resuming on \(world) rank(s) a run saved on \(checkpoint.worldSize)")
@@ -147,10 +141,7 @@ public final class TrainingSession {
     /// Runs steps until `lastStep`, a stop request (SIGINT/SIGTERM on any rank) or an error;
     /// writes a final checkpoint on a normal end and on a stop request.
     public func run(stopRequested: () -> Bool) throws {
-        let train = configuration.train
-        let imagesPerStep = Double(train.batchSize)
-        var windowStart = DispatchTime.now().uptimeNanoseconds, windowSteps = 0
-        var dataWait = 0.0, communicationWait = 0.0
+        var window = ProgressWindow()
         while step < lastStep {
             // Collective decision: any rank asked to stop → all stop after a checkpoint.
             if communicator.allReduceMax(stopRequested() ? 1 : 0) > 0 {
@@ -158,66 +149,86 @@ public final class TrainingSession {
                 try saveCheckpoint()
                 return
             }
-            var waited = 0.0
-            let injectNaN = fault == .nonfinite(step: step, rank: communicator.rank)
-            if fault == .error(step: step, rank: communicator.rank) {
-                throw TrainingError("injected failure at step \(step)")
-            }
-            let result = try trainer.step(microBatches: train.gradientAccumulation) { low, high in
-                waited += try nextBatch(input: low, target: high)
-                if injectNaN { low[0] = .nan }
-            }
+            let (report, dataWait) = try trainOneStep()
             step += 1
-            if checkReplicas {
-                let hash = Double(trainer.parameterHash() >> 12)   // 52 bits: exact in a Double
-                if communicator.allReduceMax(hash) != -communicator.allReduceMax(-hash) {
-                    throw TrainingError("step \(step): ranks hold different parameters")
-                }
-            }
-            windowSteps += 1
-            dataWait += waited
-            communicationWait += result.communicationWaitSeconds
-            if result.skipped {
-                var seen = result.firstNonfiniteRank.map { "first seen in rank \($0)'s loss" } ?? "in the averaged gradients"
-                if checkReplicas, let layer = trainer.firstNonfiniteActivation() {
-                    seen += "; on rank \(communicator.rank) the first non-finite activation is \(layer)"
-                }
-                switch train.onNonFinite {
-                case .skip:
-                    log("step \(step): non-finite loss or gradient (\(seen)); update skipped on all ranks")
-                case .stop:
-                    throw TrainingError("step \(step): non-finite loss or gradient (\(seen); train.on_nonfinite: stop); the last checkpoint is intact")
-                }
-            }
-            // The epoch of the samples this step took (its first micro-batch's).
-            let location = order.location(ofStep: (step - 1) * train.gradientAccumulation)
+            if checkReplicas { try checkReplicasAgree() }
+            if report.skipped { try handleNonfinite(report) }
+            window.add(dataWait: dataWait, communicationWait: report.communicationWaitSeconds)
             if step % configuration.log.everySteps == 0 || step == lastStep, communicator.isCoordinator {
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - windowStart) / 1e9
-                let imagesPerSecond = imagesPerStep * Double(windowSteps) / elapsed
-                let eta = Double(lastStep - step) * elapsed / Double(windowSteps)
-                let terms = result.terms.map { "\($0.name) \(String(format: "%.5f", $0.value))" }.joined(separator: "  ")
-                log("step \(step)/\(lastStep)  epoch \(location.epoch)  \(terms)  "
-                    + "\(String(format: "%.1f", imagesPerSecond)) img/s (\(String(format: "%.1f", imagesPerSecond / Double(communicator.size)))/rank)  "
-                    + "data wait \(percent(dataWait, elapsed))  comm wait \(percent(communicationWait, elapsed))  "
-                    + "ETA \(duration(eta))")
-                try runLog?.record(step: step, epoch: location.epoch, terms: result.terms,
-                                   learningRates: trainer.learningRates, imagesPerSecond: imagesPerSecond,
-                                   dataWaitFraction: dataWait / elapsed, communicationWaitFraction: communicationWait / elapsed)
-                windowStart = DispatchTime.now().uptimeNanoseconds
-                windowSteps = 0
-                (dataWait, communicationWait) = (0, 0)
+                try logProgress(&window)
             }
             let imagesEvery = configuration.log.imagesEverySteps
             if let runLog, imagesEvery > 0, step % imagesEvery == 0 || step == lastStep {
                 log("samples \(try runLog.recordImages(step: step, of: trainer))")
             }
-            let minutes = configuration.checkpoint.everyMinutes.map { Date().timeIntervalSince(lastCheckpointTime) >= $0 * 60 } ?? false
-            // The time-based trigger is decided by rank 0 for everyone.
-            let timeToSave = communicator.allReduceMax(communicator.isCoordinator && minutes ? 1 : 0) > 0
-            if step % configuration.checkpoint.everySteps == 0 || timeToSave || step == lastStep {
-                try saveCheckpoint()
-            }
+            if isCheckpointDue() { try saveCheckpoint() }
         }
+    }
+
+    /// One optimizer step on the next batch; returns its report and the seconds spent waiting
+    /// for data.
+    private func trainOneStep() throws -> (StepReport, dataWait: Double) {
+        if fault == .error(step: step, rank: communicator.rank) {
+            throw TrainingError("injected failure at step \(step)")
+        }
+        let injectNaN = fault == .nonfinite(step: step, rank: communicator.rank)
+        let input = trainer.input.baseAddress!, target = trainer.target.base
+        var waited = 0.0
+        let report = try trainer.step(microBatches: configuration.train.gradientAccumulation) { _ in
+            waited += try nextBatch(input: input, target: target)
+            if injectNaN { input[0] = .nan }
+        }
+        return (report, waited)
+    }
+
+    /// Aborts naming the step unless every rank holds bit-identical parameters.
+    private func checkReplicasAgree() throws {
+        let hash = Double(trainer.parameterHash() >> 12)   // 52 bits: exact in a Double
+        if communicator.allReduceMax(hash) != -communicator.allReduceMax(-hash) {
+            throw TrainingError("step \(step): ranks hold different parameters")
+        }
+    }
+
+    /// Logs a skipped update, or stops the run when `train.on_nonfinite` says so.
+    private func handleNonfinite(_ report: StepReport) throws {
+        var seen = report.firstNonfiniteRank.map { "first seen in rank \($0)'s loss" } ?? "in the averaged gradients"
+        if checkReplicas, let layer = trainer.firstNonfiniteActivation() {
+            seen += "; on rank \(communicator.rank) the first non-finite activation is \(layer)"
+        }
+        switch configuration.train.onNonFinite {
+        case .skip:
+            log("step \(step): non-finite loss or gradient (\(seen)); update skipped on all ranks")
+        case .stop:
+            throw TrainingError("step \(step): non-finite loss or gradient (\(seen); train.on_nonfinite: stop); the last checkpoint is intact")
+        }
+    }
+
+    /// The progress line and the metrics of the steps since the last one.
+    private func logProgress(_ window: inout ProgressWindow) throws {
+        let train = configuration.train
+        // The epoch of the samples this step took (its first micro-batch's).
+        let epoch = order.location(ofStep: (step - 1) * train.gradientAccumulation).epoch
+        let elapsed = window.elapsedSeconds
+        let imagesPerSecond = Double(train.batchSize) * Double(window.steps) / elapsed
+        let eta = Double(lastStep - step) * elapsed / Double(window.steps)
+        let terms = trainer.lossTerms.map { "\($0.name) \(String(format: "%.5f", $0.value))" }.joined(separator: "  ")
+        log("step \(step)/\(lastStep)  epoch \(epoch)  \(terms)  "
+            + "\(String(format: "%.1f", imagesPerSecond)) img/s (\(String(format: "%.1f", imagesPerSecond / Double(communicator.size)))/rank)  "
+            + "data wait \(percent(window.dataWait, elapsed))  comm wait \(percent(window.communicationWait, elapsed))  "
+            + "ETA \(duration(eta))")
+        try runLog?.record(step: step, epoch: epoch, terms: trainer.lossTerms,
+                           learningRates: trainer.learningRates, imagesPerSecond: imagesPerSecond,
+                           dataWaitFraction: window.dataWait / elapsed,
+                           communicationWaitFraction: window.communicationWait / elapsed)
+        window = ProgressWindow()
+    }
+
+    /// Every `checkpoint.every_steps`, at the end, and every `every_minutes` as rank 0's clock
+    /// decides for everyone.
+    private func isCheckpointDue() -> Bool {
+        let minutes = configuration.checkpoint.everyMinutes.map { Date().timeIntervalSince(lastCheckpointTime) >= $0 * 60 } ?? false
+        let timeToSave = communicator.allReduceMax(communicator.isCoordinator && minutes ? 1 : 0) > 0
+        return step % configuration.checkpoint.everySteps == 0 || timeToSave || step == lastStep
     }
 
     /// The global step reached.
@@ -339,6 +350,22 @@ public final class TrainingSession {
         augmentation.scaleFactor = configuration.data.scaleFactor
         return try SPARNetSample(size: size, settings: augmentation)
     }
+}
+
+/// The steps since the last progress line: their count, start and waits.
+private struct ProgressWindow {
+    let start = DispatchTime.now().uptimeNanoseconds
+    var steps = 0
+    var dataWait = 0.0
+    var communicationWait = 0.0
+
+    mutating func add(dataWait: Double, communicationWait: Double) {
+        steps += 1
+        self.dataWait += dataWait
+        self.communicationWait += communicationWait
+    }
+
+    var elapsedSeconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 }
 
 private func percent(_ part: Double, _ whole: Double) -> String { String(format: "%.1f%%", 100 * part / max(whole, 1e-9)) }

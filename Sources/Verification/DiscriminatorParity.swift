@@ -7,15 +7,16 @@ extension DiscriminatorConfiguration {
     /// records it, on an input of `inputShape` (N, C, H, W). Arguments the file leaves out take
     /// the constructor's defaults (base_ch 64, n_layers 4, norm_type 'none', relu_type
     /// 'LeakyReLU', num_D 4); `max_ch` is always `NLayerDiscriminator`'s 512.
-    init(fixture: ReferenceFixture, inputShape: Shape) throws {
+    init(fixture: ReferenceFixture, section: String = "model", inputShape: Shape) throws {
         self.init()
         let file = fixture.path
+        let arguments = fixture.arguments(section)
         func int(_ key: String, default value: Int?) throws -> Int {
-            if fixture.model[key] == nil, let value { return value }
-            return try fixture.modelInt(key)
+            if arguments[key] == nil, let value { return value }
+            return try fixture.int(key, in: section)
         }
         func string(_ key: String, default value: String) throws -> String {
-            fixture.model[key] == nil ? value : try fixture.modelString(key)
+            arguments[key] == nil ? value : try fixture.string(key, in: section)
         }
         inputChannels = try int("input_ch", default: nil)
         baseChannels = try int("base_ch", default: 64)
@@ -32,18 +33,18 @@ extension DiscriminatorConfiguration {
         let normName = try string("norm_type", default: "none")
         let norms: [String: NormKind] = ["bn": .batch, "in": .instance, "none": .none]
         guard let normKind = norms[normName.lowercased()] else {
-            throw HDF5Error(file: file, object: "config.model.norm_type",
+            throw HDF5Error(file: file, object: "config.\(section).norm_type",
                             "\"\(normName)\" is not one of \(norms.keys.sorted().joined(separator: ", "))")
         }
         guard normKind != .none || normName == "none" else {
-            throw HDF5Error(file: file, object: "config.model.norm_type",
+            throw HDF5Error(file: file, object: "config.\(section).norm_type",
                             "\"\(normName)\" gives the reference's convs neither a norm nor a bias, which ConvLayer does not model")
         }
         norm = normKind
         let activationName = try string("relu_type", default: "LeakyReLU")
         let activations: [String: ActivationKind] = ["leakyrelu": .leakyrelu, "prelu": .prelu, "relu": .relu, "none": .none]
         guard let activationKind = activations[activationName.lowercased()] else {
-            throw HDF5Error(file: file, object: "config.model.relu_type",
+            throw HDF5Error(file: file, object: "config.\(section).relu_type",
                             "\"\(activationName)\" is not one of \(activations.keys.sorted().joined(separator: ", "))")
         }
         activation = activationKind

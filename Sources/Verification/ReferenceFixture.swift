@@ -23,10 +23,16 @@ public struct ReferenceFixture {
     public var kind: String { config["kind"] as? String ?? "unknown" }
 
     /// The reference constructor's keyword arguments (`config.model`).
-    public var model: [String: Any] { config["model"] as? [String: Any] ?? [:] }
+    public var model: [String: Any] { arguments("model") }
+
+    /// The keyword arguments of one of the reference's constructors (`config.<section>`).
+    public func arguments(_ section: String) -> [String: Any] { config[section] as? [String: Any] ?? [:] }
 
     /// A float32 dataset's values.
     public func floats(_ path: String) throws -> [Float] { try file.dataset(path).read(Float.self).values }
+
+    /// A float64 dataset's values.
+    public func doubles(_ path: String) throws -> [Double] { try file.dataset(path).read(Double.self).values }
 
     /// A float32 dataset as a host tensor.
     public func tensor(_ path: String) throws -> HostTensor {
@@ -49,18 +55,32 @@ public struct ReferenceFixture {
     }
 
     /// An integer from the model arguments, or an error naming it.
-    public func modelInt(_ key: String) throws -> Int {
-        guard let value = model[key] as? Int else {
-            throw HDF5Error(file: path, object: "config.model.\(key)", "missing or not an integer")
+    public func modelInt(_ key: String) throws -> Int { try int(key, in: "model") }
+
+    /// A string from the model arguments, or an error naming it.
+    public func modelString(_ key: String) throws -> String { try string(key, in: "model") }
+
+    /// An integer argument `config.<section>.<key>`, or an error naming it.
+    public func int(_ key: String, in section: String) throws -> Int {
+        guard let value = arguments(section)[key] as? Int else {
+            throw HDF5Error(file: path, object: "config.\(section).\(key)", "missing or not an integer")
         }
         return value
     }
 
-    /// A string from the model arguments, or an error naming it.
-    public func modelString(_ key: String) throws -> String {
-        guard let value = model[key] as? String else {
-            throw HDF5Error(file: path, object: "config.model.\(key)", "missing or not a string")
+    /// A string argument `config.<section>.<key>`, or an error naming it.
+    public func string(_ key: String, in section: String) throws -> String {
+        guard let value = arguments(section)[key] as? String else {
+            throw HDF5Error(file: path, object: "config.\(section).\(key)", "missing or not a string")
         }
         return value
+    }
+
+    /// A number from the root `config` (JSON integers included), or an error naming it.
+    public func number(_ key: String) throws -> Double {
+        guard let value = config[key] as? NSNumber else {
+            throw HDF5Error(file: path, object: "config.\(key)", "missing or not a number")
+        }
+        return value.doubleValue
     }
 }

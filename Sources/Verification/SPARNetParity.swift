@@ -4,23 +4,25 @@ import Networks
 import Tensors
 
 extension SPARNetConfiguration {
-    /// The configuration of a reference `SPARNet(**kwargs)` call as a golden file records it.
-    init(fixture: ReferenceFixture) throws {
+    /// The configuration of a reference `SPARNet(**kwargs)` call as a golden file records it
+    /// in `config.<section>`.
+    init(fixture: ReferenceFixture, section: String = "model") throws {
         self.init()
-        minChannels = try fixture.modelInt("min_ch")
-        maxChannels = try fixture.modelInt("max_ch")
-        inputSize = try fixture.modelInt("in_size")
-        outputSize = try fixture.modelInt("out_size")
-        minFeatureSize = try fixture.modelInt("min_feat_size")
-        residualDepth = try fixture.modelInt("res_depth")
-        bottleneckSize = try fixture.modelInt("bottleneck_size")
+        func int(_ key: String) throws -> Int { try fixture.int(key, in: section) }
+        minChannels = try int("min_ch")
+        maxChannels = try int("max_ch")
+        inputSize = try int("in_size")
+        outputSize = try int("out_size")
+        minFeatureSize = try int("min_feat_size")
+        residualDepth = try int("res_depth")
+        bottleneckSize = try int("bottleneck_size")
         let norms: [String: NormKind] = ["bn": .batch, "in": .instance, "none": .none]
         let activations: [String: ActivationKind] = ["leakyrelu": .leakyrelu, "prelu": .prelu, "relu": .relu]
         let attentions: [String: AttentionKind] = ["spar": .spatial2d, "spar3d": .spatial3d]
         func lookup<T>(_ key: String, _ table: [String: T]) throws -> T {
-            let value = try fixture.modelString(key)
+            let value = try fixture.string(key, in: section)
             guard let kind = table[value.lowercased()] else {
-                throw HDF5Error(file: fixture.path, object: "config.model.\(key)",
+                throw HDF5Error(file: fixture.path, object: "config.\(section).\(key)",
                                 "\"\(value)\" is not one of \(table.keys.sorted().joined(separator: ", "))")
             }
             return kind

@@ -1,8 +1,10 @@
 import HDF5
+import Training
 
 /// Recomputes everything a golden file holds with our engine and compares, per group.
 /// Throws `HDF5Error` when the file cannot be read or does not hold what its kind requires.
-public func verifyReference(path: String) throws -> ParityReport {
+/// `deviations` departs from the reference on purpose in trajectory files (tests of the check).
+public func verifyReference(path: String, deviations: SPARNetHDTrainer.Deviations = []) throws -> ParityReport {
     let fixture = try ReferenceFixture(path: path)
     switch fixture.kind {
     case "sparnet":
@@ -15,6 +17,8 @@ public func verifyReference(path: String) throws -> ParityReport {
         return try verifyResize(fixture)
     case "metrics":
         return try verifyMetrics(fixture)
+    case "sparnet-trajectory", "sparnethd-trajectory":
+        return try verifyTrajectory(fixture, deviations: deviations)
     default:
         var report = ParityReport(file: path, kind: fixture.kind)
         report.unsupported = "kind \"\(fixture.kind)\" is not supported yet"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Training
 import Verification
 
 /// `sparnet-dist verify-reference FILE.h5 …`: recomputes golden files written by the PyTorch
@@ -18,6 +19,11 @@ struct VerifyReferenceCommand: ParsableCommand {
     @Argument(help: "Golden HDF5 files (e.g. ../shared/fixtures/*.h5).")
     var files: [String]
 
+    /// Tests of the trajectory check: train SPARNetHD trajectories with one deliberate
+    /// departure from the reference's order, which the check must name.
+    @Option(name: .customLong("deviate"), help: .hidden)
+    var deviations: [TrajectoryDeviation] = []
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one golden file") }
     }
@@ -27,7 +33,7 @@ struct VerifyReferenceCommand: ParsableCommand {
         for path in files {
             let report: ParityReport
             do {
-                report = try verifyReference(path: path)
+                report = try verifyReference(path: path, deviations: SPARNetHDTrainer.Deviations(deviations.map(\.option)))
             } catch {
                 printError("\(path): cannot verify: \(error)")
                 unreadable = true
@@ -58,4 +64,19 @@ func format(_ value: Double) -> String { String(format: "%.2e", value) }
 /// Writes a line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// A `--deviate` value: one departure from the reference's SPARNetHD step.
+enum TrajectoryDeviation: String, ExpressibleByArgument, CaseIterable {
+    case discriminatorFirst = "discriminator-first"
+    case onePowerIterationPerStep = "one-power-iteration-per-step"
+    case averageAfterUpdate = "average-after-update"
+
+    var option: SPARNetHDTrainer.Deviations {
+        switch self {
+        case .discriminatorFirst: .discriminatorFirst
+        case .onePowerIterationPerStep: .onePowerIterationPerStep
+        case .averageAfterUpdate: .averageAfterUpdate
+        }
+    }
 }

@@ -13,6 +13,18 @@ import TestSupport
                 "\(result)")
     }
 
+    @Test(.enabled(if: Fixtures.sharedDirectory != nil, "needs the shared folder's fixtures/"))
+    func trainingTrajectoriesPass() throws {
+        let files = ["trajectory_sparnet_S1.h5", "trajectory_sparnethd_HD1.h5"].map { Fixtures.shared($0)! }
+        let result = try Command.run(Command.sparnetDist, ["verify-reference"] + files)
+        #expect(result.status == 0, "\(result)")
+        for group in ["first_step/SR", "losses at step 0 (5 terms)", "after_first/H parameters", "losses/D (steps 1–4)",
+                      "final/D buffers", "losses/Pix (steps 1–7)"] {
+            #expect(result.output.contains(group), "\(group): \(result)")
+        }
+        #expect(result.output.components(separatedBy: "PASS").count == 3, "\(result)")
+    }
+
     @Test func unreadableFileExitsTwoNamingIt() throws {
         let directory = Fixtures.temporaryDirectory("verify")
         let corrupt = directory + "/corrupt.h5"
