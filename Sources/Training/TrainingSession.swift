@@ -68,19 +68,8 @@ public final class TrainingSession {
         }
         let microBatch = try train.microBatchSize(worldSize: world)
 
-        // Every rank opens the shards itself and the coordinator's view must be everyone's;
-        // with `data.feed: coordinator` only rank 0 opens them and tells the others their size.
-        let readsShards = configuration.data.feed == .shards || rank == 0
-        let dataset = readsShards ? try ImageDataset(patterns: configuration.data.train) : nil
-        let resolved = try configuration.resolvedJSON()
-        let manifest = communicator.broadcast(dataset?.manifest ?? "", root: 0)
-        try Self.agree(on: [("build", buildVersion), ("configuration", resolved),
-                            ("dataset", configuration.data.feed == .shards ? dataset!.manifest : manifest)],
-                       communicator: communicator)
-        var shape = [Int64(dataset?.count ?? 0), Int64(dataset?.height ?? 0), Int64(dataset?.width ?? 0)]
-        shape.withUnsafeMutableBytes { communicator.broadcast($0.baseAddress!, byteCount: $0.count, root: 0) }
-        let (count, height, width) = (Int(shape[0]), Int(shape[1]), Int(shape[2]))
-        log("data: \(manifest)")
+        let (dataset, count, height, width) = try Self.openDataset(configuration, communicator: communicator,
+                                                                    buildVersion: buildVersion, log: log)
 
         // The sample order advances by micro-batches: with accumulation K, one optimizer step
         // consumes K consecutive micro-steps of batch_size / K samples over all ranks.
@@ -89,14 +78,8 @@ public final class TrainingSession {
         let trainer = try makeTrainer(configuration, microBatch: microBatch, communicator: communicator)
         self.trainer = trainer
 
+        let resumed = try Self.checkpointToResume(resume, in: runDirectory, communicator: communicator, log: log)
         var startStep = 0
-        let resumed = try Self.checkpoint(for: resume, in: runDirectory, log: log)
-        if resume == .none, rank == 0, let existing = Self.checkpointNames(in: runDirectory).first {
-            throw TrainingError("the run directory \(runDirectory) already holds checkpoints (\(existing)); continue it with --resume auto, or choose another --run-dir")
-        }
-        // Every rank reads the checkpoint itself: all must have found the same one.
-        try Self.agree(on: [("checkpoint to resume from", resumed.map { "\($0.path) at step \($0.position.step)" } ?? "none")],
-                       communicator: communicator)
         if let checkpoint = resumed {
             try Self.checkCompatible(checkpoint, with: configuration, order: order)
             try trainer.restore(from: checkpoint)
@@ -112,22 +95,17 @@ public final class TrainingSession {
 
         let transform: any SampleTransform = try Self.transform(for: configuration, size: height)
         sampleFloatCount = 3 * height * width
-        switch configuration.data.feed {
-        case .shards:
-            loader = try BatchLoader(dataset: dataset!, transform: transform, order: order, rank: rank, worldSize: world,
-                                     globalBatch: microStepBatch, startStep: startStep * train.gradientAccumulation,
-                                     workers: configuration.data.workers, queueDepth: 2)
-            coordinatorBatch = nil
-        case .coordinator:
-            // Rank 0 prepares every rank's samples (data only it can see) and scatters them.
-            loader = rank == 0
-                ? try BatchLoader(dataset: dataset!, transform: transform, order: order, rank: 0, worldSize: 1,
-                                  globalBatch: microStepBatch, startStep: startStep * train.gradientAccumulation,
-                                  workers: configuration.data.workers, queueDepth: 2)
-                : nil
-            let floats = rank == 0 ? microStepBatch * sampleFloatCount : 0
-            coordinatorBatch = (.allocate(capacity: max(floats, 1)), .allocate(capacity: max(floats, 1)))
-        }
+        // With `data.feed: coordinator` rank 0 prepares every rank's samples (data only it can
+        // see) and scatters them.
+        let ownShare = configuration.data.feed == .shards
+        loader = ownShare || rank == 0
+            ? try BatchLoader(dataset: dataset!, transform: transform, order: order, rank: ownShare ? rank : 0,
+                              worldSize: ownShare ? world : 1, globalBatch: microStepBatch,
+                              startStep: startStep * train.gradientAccumulation,
+                              workers: configuration.data.workers, queueDepth: 2)
+            : nil
+        let floats = ownShare || rank != 0 ? 1 : microStepBatch * sampleFloatCount
+        coordinatorBatch = ownShare ? nil : (.allocate(capacity: floats), .allocate(capacity: floats))
         // Resuming drops what the log holds past the checkpoint (steps a crash lost), so the
         // log reads as one run.
         runLog = rank == 0 ? try RunLog(directory: runDirectory, tensorboard: configuration.log.tensorboard,
@@ -262,6 +240,40 @@ public final class TrainingSession {
                                        model: configuration.model.rawValue, to: runDirectory,
                                        keep: configuration.checkpoint.keep)
         log("checkpoint \(path)")
+    }
+
+    /// The training shards, as every rank sees them: each rank opens them itself and the
+    /// coordinator's view must be everyone's; with `data.feed: coordinator` only rank 0 opens
+    /// them and tells the others their size. Also checks that every rank runs the same build
+    /// and configuration.
+    private static func openDataset(_ configuration: RunConfiguration, communicator: any Communicator,
+                                    buildVersion: String, log: (String) -> Void) throws
+        -> (dataset: ImageDataset?, count: Int, height: Int, width: Int) {
+        let readsShards = configuration.data.feed == .shards || communicator.rank == 0
+        let dataset = readsShards ? try ImageDataset(patterns: configuration.data.train) : nil
+        let resolved = try configuration.resolvedJSON()
+        let manifest = communicator.broadcast(dataset?.manifest ?? "", root: 0)
+        try agree(on: [("build", buildVersion), ("configuration", resolved),
+                       ("dataset", configuration.data.feed == .shards ? dataset!.manifest : manifest)],
+                  communicator: communicator)
+        var shape = [Int64(dataset?.count ?? 0), Int64(dataset?.height ?? 0), Int64(dataset?.width ?? 0)]
+        shape.withUnsafeMutableBytes { communicator.broadcast($0.baseAddress!, byteCount: $0.count, root: 0) }
+        log("data: \(manifest)")
+        return (dataset, Int(shape[0]), Int(shape[1]), Int(shape[2]))
+    }
+
+    /// The checkpoint to continue from, the same on every rank; refuses a run directory that
+    /// holds checkpoints when `resume` is `.none`.
+    private static func checkpointToResume(_ resume: Resume, in runDirectory: String, communicator: any Communicator,
+                                           log: (String) -> Void) throws -> Checkpoint.Loaded? {
+        let resumed = try checkpoint(for: resume, in: runDirectory, log: log)
+        if resume == .none, communicator.rank == 0, let existing = checkpointNames(in: runDirectory).first {
+            throw TrainingError("the run directory \(runDirectory) already holds checkpoints (\(existing)); continue it with --resume auto, or choose another --run-dir")
+        }
+        // Every rank reads the checkpoint itself: all must have found the same one.
+        try agree(on: [("checkpoint to resume from", resumed.map { "\($0.path) at step \($0.position.step)" } ?? "none")],
+                  communicator: communicator)
+        return resumed
     }
 
     /// The checkpoint `resume` asks for, validated.
