@@ -231,7 +231,7 @@ extension Bench {
     private func runLoader() throws {
         let degraded = degrade || generatorPreset == "sparnetHD"
         let size = degraded ? 512 : 128
-        let transform: any SampleTransform = degraded ? try SPARNetHDDegradation(size: size) : try SPARNetSample(size: size)
+        let transform: any SampleTransform = degraded ? SPARNetHDDegradation(size: size) : try SPARNetSample(size: size)
         // Enough distinct faces that samples are not all cached decodes of one image.
         let count = max(batch, degraded ? 8 : 64)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sparnet-bench-loader-\(getpid())").path

@@ -150,9 +150,7 @@ struct Prepare: ParsableCommand {
             transform = try SPARNetSample(size: size, settings: settings)
         case .sparnethd:
             // The paper's downsampled sizes, 16/512 … 128/512 of the side, at this size.
-            var settings = Datasets.DegradationSettings()
-            settings.lowResolutionSizeRange = max(1, size * 16 / 512)...max(1, size * 128 / 512)
-            transform = try SPARNetHDDegradation(size: size, settings: settings)
+            transform = SPARNetHDDegradation(size: size, settings: DegradationSettings())
         }
         let rows = try images.enumerated().map { index, image -> [RGBImage] in
             var random = SampleRandom(seed: seed, epoch: 0, sample: index)
