@@ -63,8 +63,8 @@ struct Train: ParsableCommand {
         if debug { overrides.append("train.on_nonfinite=stop") }
         let configuration: RunConfiguration
         do {
+            // Decoded and validated (RunConfiguration.problems()) before anything else runs.
             configuration = try RunConfiguration.load(yamlPath: runConfiguration.config, overrides: overrides)
-            try configuration.validate()
         } catch {
             // Every rank reads the same file and fails the same way: rank 0 reports it.
             if (MPICommunicator.launcherRank ?? 0) == 0 { printError("error: \(error)") }
