@@ -45,8 +45,9 @@ let package = Package(
         .target(name: "CImageCodecsShim", dependencies: ["CImageCodecs"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "CImageCodecsShim", "DurableFiles"]),
         // The run configuration: YAML files, --set overrides, validation (DESIGN.md §9).
+        // Its sections are the networks' and the degradation's own parameter types.
         .target(name: "Configuration", dependencies: [
-            "Networks", .product(name: "Yams", package: "Yams"),
+            "Networks", "Datasets", .product(name: "Yams", package: "Yams"),
         ]),
         // Trained generators applied to faces: enhance and eval.
         .target(name: "Inference", dependencies: ["Tensors", "Networks", "Checkpoints", "Configuration", "Imaging"]),
@@ -72,7 +73,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DurableFiles", "Imaging", "HDF5", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Verification", "TestSupport", "HDF5"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "TestSupport"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Datasets", "TestSupport"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CMPI", "CHDF5", "CImageCodecs"]),
         .testTarget(name: "PipelineTests", dependencies: ["Datasets", "Imaging", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "Imaging", "TestSupport"]),

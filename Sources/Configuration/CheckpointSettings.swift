@@ -9,26 +9,12 @@ public struct CheckpointSettings: Codable, Hashable, Sendable, SettingsSection {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case everySteps = "every_steps"
-        case everyMinutes = "every_minutes"
-        case keep
+    static var fields: [SettingField<Self>] {
+        [.value("every_steps", \.everySteps),
+         .optional("every_minutes", \.everyMinutes),
+         .value("keep", \.keep)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        everySteps = try c.value(.everySteps, or: everySteps)
-        everyMinutes = try c.optionalValue(.everyMinutes, or: everyMinutes)
-        keep = try c.value(.keep, or: keep)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(everySteps, forKey: .everySteps)
-        try c.encodeNumber(everyMinutes, forKey: .everyMinutes)
-        try c.encode(keep, forKey: .keep)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }

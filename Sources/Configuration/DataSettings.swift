@@ -1,3 +1,5 @@
+import Datasets
+
 /// `data:` where the training images come from and how each (LR, HR) pair is made from one.
 ///
 /// With no `degrade` section the LR input is the HR image downsampled ×`scale_factor` with
@@ -19,43 +21,26 @@ public struct DataSettings: Codable, Hashable, Sendable, SettingsSection {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case train
-        case scaleFactor = "scale_factor"
-        case feed, augment, degrade, workers
+    static var fields: [SettingField<Self>] {
+        [.custom("train", decode: { c, key, s in
+             // One glob may be written as a plain string.
+             if try !c.decodeNil(forKey: key), let list = try? c.decode([String].self, forKey: key) {
+                 s.train = list
+             } else if try !c.decodeNil(forKey: key), let single = try? c.decode(String.self, forKey: key) {
+                 s.train = [single]
+             } else {
+                 throw c.mismatch(key, expected: "a list of file globs")
+             }
+         }, encode: { c, key, s in try c.encode(s.train, forKey: key) }),
+         .value("scale_factor", \.scaleFactor),
+         .choice("feed", \.feed),
+         .section("augment", \.augment),
+         .optionalSection("degrade", \.degrade, base: { DegradationSettings() }),
+         .value("workers", \.workers)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        if c.contains(.train) {
-            // One glob may be written as a plain string.
-            if try !c.decodeNil(forKey: .train), let list = try? c.decode([String].self, forKey: .train) {
-                train = list
-            } else if try !c.decodeNil(forKey: .train), let single = try? c.decode(String.self, forKey: .train) {
-                train = [single]
-            } else {
-                throw c.mismatch(.train, expected: "a list of file globs")
-            }
-        }
-        scaleFactor = try c.value(.scaleFactor, or: scaleFactor)
-        feed = try c.choice(.feed, or: feed)
-        augment = try c.section(.augment, or: augment)
-        degrade = try c.optionalSection(.degrade, or: degrade, base: DegradationSettings())
-        workers = try c.value(.workers, or: workers)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(train, forKey: .train)
-        try c.encode(scaleFactor, forKey: .scaleFactor)
-        try c.encode(feed.rawValue, forKey: .feed)
-        try c.encode(augment, forKey: .augment)
-        try c.encode(degrade, forKey: .degrade)
-        try c.encode(workers, forKey: .workers)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }
 
 /// How samples reach the ranks (DESIGN §5).
@@ -87,24 +72,10 @@ public struct AugmentationSettings: Codable, Hashable, Sendable, SettingsSection
         return a
     }()
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case flip, scale, rotate90
+    static var fields: [SettingField<Self>] {
+        [.value("flip", \.flip), .interval("scale", \.scale), .value("rotate90", \.rotate90)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        flip = try c.value(.flip, or: flip)
-        scale = try c.interval(.scale, or: scale)
-        rotate90 = try c.value(.rotate90, or: rotate90)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(flip, forKey: .flip)
-        try c.encodeInterval(scale, forKey: .scale)
-        try c.encode(rotate90, forKey: .rotate90)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }

@@ -6,30 +6,15 @@ import Networks
 public struct DiscriminatorSettings: Codable, Hashable, Sendable, SettingsSection {
     /// The preset the fields start from: sparnetHD or tiny.
     public var preset: String
-    /// Discriminators, one per scale (`num_D`; paper: D1–D3 at 512, 256, 128).
-    public var scales: Int
-    /// Stride-2 layers of each (`n_layers_D`).
-    public var layers: Int
-    /// Channels of the first layer (`ndf`).
-    public var baseChannels: Int
-    /// Channel cap (512 in `MultiScaleDiscriminator`).
-    public var maxChannels: Int
-    /// Norm of the stride-2 layers (`--Dnorm`; train.sh: in).
-    public var norm: NormKind
-    public var activation: ActivationKind
-    public var spectralNorm: Bool
+    /// The preset's architecture with the file's fields applied; its input size is the preset's
+    /// until `architecture(imageSize:)` sets the generator's.
+    public var architecture: DiscriminatorConfiguration
 
     /// The preset `name` unchanged, or nil when there is no such preset.
     public init?(preset name: String) {
-        guard let d = DiscriminatorConfiguration.presets[name] else { return nil }
-        preset = name
-        scales = d.scaleCount
-        layers = d.layerCount
-        baseChannels = d.baseChannels
-        maxChannels = d.maxChannels
-        norm = d.norm
-        activation = d.activation
-        spectralNorm = d.spectralNorm
+        guard let architecture = DiscriminatorConfiguration.presets[name] else { return nil }
+        self.preset = name
+        self.architecture = architecture
     }
 
     /// SPARNetHD's (train.sh: `--Dnorm in --num_D 3 --n_layers_D 4`, spectral norm on every conv).
@@ -40,55 +25,27 @@ public struct DiscriminatorSettings: Codable, Hashable, Sendable, SettingsSectio
 
     /// The network for images of `imageSize`×`imageSize` (the generator's output).
     public func architecture(imageSize: Int) -> DiscriminatorConfiguration {
-        var d = DiscriminatorConfiguration()
+        var d = architecture
         d.inputHeight = imageSize
         d.inputWidth = imageSize
-        d.scaleCount = scales
-        d.layerCount = layers
-        d.baseChannels = baseChannels
-        d.maxChannels = maxChannels
-        d.norm = norm
-        d.activation = activation
-        d.spectralNorm = spectralNorm
         return d
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case preset, scales, layers
-        case baseChannels = "base_channels"
-        case maxChannels = "max_channels"
-        case norm, activation
-        case spectralNorm = "spectral_norm"
+    /// A `preset` key comes first and restarts from that preset; the other keys are
+    /// `DiscriminatorConfiguration`'s fields under the released options' names.
+    static var fields: [SettingField<Self>] {
+        [.custom("preset", decode: { c, key, s in
+             if let name = try c.choice(key, among: presetNames) { s = Self(preset: name)! }
+         }, encode: { c, key, s in try c.encode(s.preset, forKey: key) }),
+         .value("scales", \.architecture.scaleCount),
+         .value("layers", \.architecture.layerCount),
+         .value("base_channels", \.architecture.baseChannels),
+         .value("max_channels", \.architecture.maxChannels),
+         .choice("norm", \.architecture.norm),
+         .choice("activation", \.architecture.activation),
+         .value("spectral_norm", \.architecture.spectralNorm)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    /// Starts from the preset the section names, else from `defaults`.
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        if let preset = try c.choice(.preset, among: Self.presetNames) {
-            self.init(preset: preset)!
-        } else {
-            self = defaults
-        }
-        scales = try c.value(.scales, or: scales)
-        layers = try c.value(.layers, or: layers)
-        baseChannels = try c.value(.baseChannels, or: baseChannels)
-        maxChannels = try c.value(.maxChannels, or: maxChannels)
-        norm = try c.choice(.norm, or: norm)
-        activation = try c.choice(.activation, or: activation)
-        spectralNorm = try c.value(.spectralNorm, or: spectralNorm)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(preset, forKey: .preset)
-        try c.encode(scales, forKey: .scales)
-        try c.encode(layers, forKey: .layers)
-        try c.encode(baseChannels, forKey: .baseChannels)
-        try c.encode(maxChannels, forKey: .maxChannels)
-        try c.encode(norm.rawValue, forKey: .norm)
-        try c.encode(activation.rawValue, forKey: .activation)
-        try c.encode(spectralNorm, forKey: .spectralNorm)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }

@@ -10,39 +10,27 @@ public struct DistributedSettings: Codable, Hashable, Sendable, SettingsSection 
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case syncBatchNorm = "sync_batchnorm"
-        case bucketMegabytes = "bucket_mb"
-        case blasThreads = "blas_threads"
+    static var fields: [SettingField<Self>] {
+        [.value("sync_batchnorm", \.syncBatchNorm),
+         .value("bucket_mb", \.bucketMegabytes),
+         .custom("blas_threads", decode: { c, key, s in
+             if let count = try? c.decode(Int.self, forKey: key) {
+                 s.blasThreads = .count(count)
+             } else if (try? c.decode(String.self, forKey: key)) == "auto" {
+                 s.blasThreads = .auto
+             } else {
+                 throw c.mismatch(key, expected: "auto or a thread count")
+             }
+         }, encode: { c, key, s in
+             switch s.blasThreads {
+             case .auto: try c.encode("auto", forKey: key)
+             case .count(let n): try c.encode(n, forKey: key)
+             }
+         })]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        syncBatchNorm = try c.value(.syncBatchNorm, or: syncBatchNorm)
-        bucketMegabytes = try c.value(.bucketMegabytes, or: bucketMegabytes)
-        if c.contains(.blasThreads) {
-            if let count = try? c.decode(Int.self, forKey: .blasThreads) {
-                blasThreads = .count(count)
-            } else if (try? c.decode(String.self, forKey: .blasThreads)) == "auto" {
-                blasThreads = .auto
-            } else {
-                throw c.mismatch(.blasThreads, expected: "auto or a thread count")
-            }
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(syncBatchNorm, forKey: .syncBatchNorm)
-        try c.encodeNumber(bucketMegabytes, forKey: .bucketMegabytes)
-        switch blasThreads {
-        case .auto: try c.encode("auto", forKey: .blasThreads)
-        case .count(let n): try c.encode(n, forKey: .blasThreads)
-        }
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }
 
 /// OpenBLAS threads per rank.

@@ -9,26 +9,12 @@ public struct LogSettings: Codable, Hashable, Sendable, SettingsSection {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case everySteps = "every_steps"
-        case imagesEverySteps = "images_every_steps"
-        case tensorboard
+    static var fields: [SettingField<Self>] {
+        [.value("every_steps", \.everySteps),
+         .value("images_every_steps", \.imagesEverySteps),
+         .value("tensorboard", \.tensorboard)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        everySteps = try c.value(.everySteps, or: everySteps)
-        imagesEverySteps = try c.value(.imagesEverySteps, or: imagesEverySteps)
-        tensorboard = try c.value(.tensorboard, or: tensorboard)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(everySteps, forKey: .everySteps)
-        try c.encode(imagesEverySteps, forKey: .imagesEverySteps)
-        try c.encode(tensorboard, forKey: .tensorboard)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }

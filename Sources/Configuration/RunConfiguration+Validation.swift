@@ -80,8 +80,12 @@ extension RunConfiguration {
             if blur.probability > 0 {
                 list.require(weights.contains { $0.1 > 0 }, "\(prefix).blur", "probability is \(blur.probability) but every kind has weight 0")
             }
-            list.require(blur.gaussian.sigma.lowerBound >= 0 && blur.gaussian.sigma.upperBound.isFinite, "\(prefix).blur.gaussian.sigma",
-                         "must lie within [0, ∞), got [\(blur.gaussian.sigma.lowerBound), \(blur.gaussian.sigma.upperBound)]")
+            // SPARNetHDDegradation draws the kinds in use equally likely, as the released OneOf.
+            let used = weights.filter { $0.1 > 0 }
+            list.require(used.allSatisfy { $0.1 == used.first?.1 }, "\(prefix).blur",
+                         "the blur kinds are drawn equally likely: give the ones in use the same weight (others 0), got \(used.map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
+            list.require(blur.gaussian.sigma.lowerBound > 0 && blur.gaussian.sigma.upperBound.isFinite, "\(prefix).blur.gaussian.sigma",
+                         "must lie within (0, ∞), got [\(blur.gaussian.sigma.lowerBound), \(blur.gaussian.sigma.upperBound)]")
             for (kind, settings, smallest) in [("average", blur.average, 1), ("median", blur.median, 1), ("motion", blur.motion, 3)] {
                 list.require(settings.kernel.lowerBound >= smallest, "\(prefix).blur.\(kind).kernel",
                              "sides must be at least \(smallest), got [\(settings.kernel.lowerBound), \(settings.kernel.upperBound)]")
@@ -107,6 +111,10 @@ extension RunConfiguration {
         if train.batchSize >= 1, train.gradientAccumulation >= 1 {
             list.require(train.batchSize % train.gradientAccumulation == 0, "train.batch_size",
                          "\(train.batchSize) is not a multiple of train.gradient_accumulation \(train.gradientAccumulation)")
+        }
+        if model == .sparnethd {
+            list.require(train.gradientAccumulation == 1, "train.gradient_accumulation",
+                         "must be 1 for model sparnethd, which alternates G and D every step; got \(train.gradientAccumulation) (raise the number of ranks instead)")
         }
         list.atLeast(train.epochs, 1, "train.epochs")
         if let steps = train.maxSteps { list.atLeast(steps, 1, "train.max_steps") }

@@ -25,36 +25,19 @@ public struct RunConfiguration: Codable, Hashable, Sendable, SettingsSection {
         discriminator?.architecture(imageSize: generator.architecture.outputSize)
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, generator, discriminator, data, train, distributed, checkpoint, log
+    static var fields: [SettingField<Self>] {
+        [.choice("model", \.model),
+         .section("generator", \.generator),
+         .optionalSection("discriminator", \.discriminator, base: { DiscriminatorSettings() }),
+         .section("data", \.data),
+         .section("train", \.train),
+         .section("distributed", \.distributed),
+         .section("checkpoint", \.checkpoint),
+         .section("log", \.log)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        model = try c.choice(.model, or: model)
-        generator = try c.section(.generator, or: generator)
-        discriminator = try c.optionalSection(.discriminator, or: discriminator, base: DiscriminatorSettings())
-        data = try c.section(.data, or: data)
-        train = try c.section(.train, or: train)
-        distributed = try c.section(.distributed, or: distributed)
-        checkpoint = try c.section(.checkpoint, or: checkpoint)
-        log = try c.section(.log, or: log)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(model.rawValue, forKey: .model)
-        try c.encode(generator, forKey: .generator)
-        try c.encode(discriminator, forKey: .discriminator)
-        try c.encode(data, forKey: .data)
-        try c.encode(train, forKey: .train)
-        try c.encode(distributed, forKey: .distributed)
-        try c.encode(checkpoint, forKey: .checkpoint)
-        try c.encode(log, forKey: .log)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }
 
 /// The network a run trains.

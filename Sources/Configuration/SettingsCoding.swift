@@ -22,21 +22,123 @@ func keyPath(_ codingPath: [CodingKey], _ last: CodingKey? = nil) -> String {
     (codingPath + [last].compactMap { $0 }).map(\.stringValue).joined(separator: ".")
 }
 
-/// A mapping of settings that decodes the keys it finds over a value holding the defaults.
-protocol SettingsSection: Codable {
-    init(from decoder: Decoder, over defaults: Self) throws
+/// A mapping of settings: its keys, each given once in `fields` with the property it sets.
+/// Decoding and encoding are the table's (`init(from:over:)`, `encodeSettings(to:)`): an absent
+/// key keeps the value already there, a key not in the table is rejected with its full path.
+protocol SettingsSection {
+    /// The keys in the order the resolved configuration lists them.
+    static var fields: [SettingField<Self>] { get }
+}
+
+extension SettingsSection {
+    /// The keys `decoder` holds, each decoded over `defaults`.
+    init(from decoder: Decoder, over defaults: Self) throws {
+        let fields = Self.fields
+        let c = try decoder.settingsContainer(allowing: fields.map(\.name))
+        var section = defaults
+        for field in fields {
+            let key = AnyCodingKey(stringValue: field.name)
+            if c.contains(key) { try field.decode(c, key, &section) }
+        }
+        self = section
+    }
+
+    /// Every key of the table, in order.
+    func encodeSettings(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        for field in Self.fields { try field.encode(&c, AnyCodingKey(stringValue: field.name), self) }
+    }
+}
+
+/// One key of a settings section: its name and how the value at it is read into the section
+/// (only when the key is present) and written from it.
+struct SettingField<Section> {
+    typealias Decode = (KeyedDecodingContainer<AnyCodingKey>, AnyCodingKey, inout Section) throws -> Void
+    typealias Encode = (inout KeyedEncodingContainer<AnyCodingKey>, AnyCodingKey, Section) throws -> Void
+    let name: String
+    let decode: Decode
+    let encode: Encode
+
+    /// A key read and written by hand (a preset, a value of several forms).
+    static func custom(_ name: String, decode: @escaping Decode, encode: @escaping Encode) -> Self {
+        Self(name: name, decode: decode, encode: encode)
+    }
+
+    /// A scalar.
+    static func value<T: SettingValue>(_ name: String, _ property: WritableKeyPath<Section, T>) -> Self {
+        Self(name: name, decode: { c, key, s in s[keyPath: property] = try c.value(key, or: s[keyPath: property]) },
+             encode: { c, key, s in try c.encode(s[keyPath: property].encoded, forKey: key) })
+    }
+
+    /// A scalar or null.
+    static func optional<T: SettingValue>(_ name: String, _ property: WritableKeyPath<Section, T?>) -> Self {
+        Self(name: name, decode: { c, key, s in s[keyPath: property] = try c.optionalValue(key, or: s[keyPath: property]) },
+             encode: { c, key, s in try c.encode(s[keyPath: property].map(\.encoded), forKey: key) })
+    }
+
+    /// One of an enumeration's raw values.
+    static func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ property: WritableKeyPath<Section, T>) -> Self
+    where T.RawValue == String {
+        Self(name: name, decode: { c, key, s in s[keyPath: property] = try c.choice(key, or: s[keyPath: property]) },
+             encode: { c, key, s in try c.encode(s[keyPath: property].rawValue, forKey: key) })
+    }
+
+    /// A range written `[low, high]`.
+    static func interval<T: SettingValue & Comparable>(_ name: String, _ property: WritableKeyPath<Section, ClosedRange<T>>) -> Self {
+        Self(name: name, decode: { c, key, s in s[keyPath: property] = try c.interval(key, or: s[keyPath: property]) },
+             encode: { c, key, s in
+                 let range = s[keyPath: property]
+                 try c.encode([range.lowerBound.encoded, range.upperBound.encoded], forKey: key)
+             })
+    }
+
+    /// A nested section, decoded over the one already there: it may give only some of its keys.
+    static func section<T: SettingsSection>(_ name: String, _ property: WritableKeyPath<Section, T>) -> Self {
+        Self(name: name, decode: { c, key, s in s[keyPath: property] = try c.section(key, or: s[keyPath: property]) },
+             encode: { c, key, s in try c.encode(SectionEncoding(section: s[keyPath: property]), forKey: key) })
+    }
+
+    /// An optional nested section: null for none, else decoded over the one there or, when
+    /// there is none, over `base`.
+    static func optionalSection<T: SettingsSection>(_ name: String, _ property: WritableKeyPath<Section, T?>,
+                                                    base: @escaping () -> T) -> Self {
+        Self(name: name,
+             decode: { c, key, s in s[keyPath: property] = try c.optionalSection(key, or: s[keyPath: property], base: base()) },
+             encode: { c, key, s in try c.encode(s[keyPath: property].map(SectionEncoding.init), forKey: key) })
+    }
+}
+
+/// A section written through its field table.
+struct SectionEncoding<Section: SettingsSection>: Encodable {
+    let section: Section
+    func encode(to encoder: Encoder) throws { try section.encodeSettings(to: encoder) }
 }
 
 /// A scalar or list a setting can hold, with the phrase an error uses for it.
 protocol SettingValue: Codable {
+    /// How the value is written: itself, or for numbers the shortest exact form.
+    associatedtype Encoded: Encodable
     /// "an integer", "a number", …
     static var expectation: String { get }
+    var encoded: Encoded { get }
 }
 
-extension Int: SettingValue { static var expectation: String { "an integer" } }
-extension Double: SettingValue { static var expectation: String { "a number" } }
-extension Bool: SettingValue { static var expectation: String { "true or false" } }
-extension String: SettingValue { static var expectation: String { "a string" } }
+extension Int: SettingValue {
+    static var expectation: String { "an integer" }
+    var encoded: Int { self }
+}
+extension Double: SettingValue {
+    static var expectation: String { "a number" }
+    var encoded: ExactNumber { ExactNumber(value: self) }
+}
+extension Bool: SettingValue {
+    static var expectation: String { "true or false" }
+    var encoded: Bool { self }
+}
+extension String: SettingValue {
+    static var expectation: String { "a string" }
+    var encoded: String { self }
+}
 
 /// How a raw value reads in an error: the scalar as written, quoted, or its kind.
 func rawDescription(_ decoder: Decoder) -> String {
@@ -92,17 +194,16 @@ extension ConfigurationError {
 }
 
 extension Decoder {
-    /// The keyed container of a settings section, after rejecting any key it does not define.
-    func settingsContainer<Key: CodingKey & CaseIterable>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+    /// The keyed container of a settings section, after rejecting any key not in `allowed`.
+    func settingsContainer(allowing allowed: [String]) throws -> KeyedDecodingContainer<AnyCodingKey> {
         let section = keyPath(codingPath)
-        let allowed = Key.allCases.map(\.stringValue)
         guard let present = try? container(keyedBy: AnyCodingKey.self) else {
             throw ConfigurationError(key: section, message: "expected a mapping with keys \(allowed.joined(separator: ", ")), got \(rawDescription(self))")
         }
         for key in present.allKeys where !allowed.contains(key.stringValue) {
             throw ConfigurationError.unknownKey(key.stringValue, in: section, allowed: allowed)
         }
-        return try container(keyedBy: Key.self)
+        return present
     }
 }
 
@@ -201,28 +302,4 @@ struct ExactNumber: Encodable, YAMLEncodable {
     }
 
     func box() -> Node { value.isFinite ? Node("\(value)", Tag(.float)) : value.box() }
-}
-
-extension KeyedEncodingContainer {
-    mutating func encodeNumber(_ value: Double, forKey key: Key) throws {
-        try encode(ExactNumber(value: value), forKey: key)
-    }
-
-    mutating func encodeNumber(_ value: Double?, forKey key: Key) throws {
-        try encode(value.map(ExactNumber.init), forKey: key)
-    }
-
-    mutating func encodeNumbers(_ values: [Double], forKey key: Key) throws {
-        try encode(values.map(ExactNumber.init), forKey: key)
-    }
-
-    /// Encodes a range as `[low, high]`.
-    mutating func encodeInterval(_ range: ClosedRange<Double>, forKey key: Key) throws {
-        try encodeNumbers([range.lowerBound, range.upperBound], forKey: key)
-    }
-
-    /// Encodes a range as `[low, high]`.
-    mutating func encodeInterval(_ range: ClosedRange<Int>, forKey key: Key) throws {
-        try encode([range.lowerBound, range.upperBound], forKey: key)
-    }
 }

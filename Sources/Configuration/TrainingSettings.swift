@@ -51,58 +51,25 @@ public struct TrainingSettings: Codable, Hashable, Sendable, SettingsSection {
         return batchSize / parts
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case batchSize = "batch_size"
-        case epochs
-        case maxSteps = "max_steps"
-        case seed
-        case pixelLoss = "pixel_loss"
-        case generatorLearningRate = "generator_lr"
-        case discriminatorLearningRate = "discriminator_lr"
-        case betas
-        case lossWeights = "loss_weights"
-        case emaDecay = "ema_decay"
-        case vggWeights = "vgg_weights"
-        case onNonFinite = "on_nonfinite"
-        case gradientAccumulation = "gradient_accumulation"
+    static var fields: [SettingField<Self>] {
+        [.value("batch_size", \.batchSize),
+         .value("epochs", \.epochs),
+         .optional("max_steps", \.maxSteps),
+         .value("seed", \.seed),
+         .choice("pixel_loss", \.pixelLoss),
+         .value("generator_lr", \.generatorLearningRate),
+         .value("discriminator_lr", \.discriminatorLearningRate),
+         .custom("betas", decode: { c, key, s in (s.beta1, s.beta2) = try c.pair(key, of: Double.self, as: "[beta1, beta2]") },
+                 encode: { c, key, s in try c.encode([s.beta1.encoded, s.beta2.encoded], forKey: key) }),
+         .section("loss_weights", \.lossWeights),
+         .optional("ema_decay", \.emaDecay),
+         .optional("vgg_weights", \.vggWeights),
+         .choice("on_nonfinite", \.onNonFinite),
+         .value("gradient_accumulation", \.gradientAccumulation)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        batchSize = try c.value(.batchSize, or: batchSize)
-        epochs = try c.value(.epochs, or: epochs)
-        maxSteps = try c.optionalValue(.maxSteps, or: maxSteps)
-        seed = try c.value(.seed, or: seed)
-        pixelLoss = try c.choice(.pixelLoss, or: pixelLoss)
-        generatorLearningRate = try c.value(.generatorLearningRate, or: generatorLearningRate)
-        discriminatorLearningRate = try c.value(.discriminatorLearningRate, or: discriminatorLearningRate)
-        if c.contains(.betas) { (beta1, beta2) = try c.pair(.betas, of: Double.self, as: "[beta1, beta2]") }
-        lossWeights = try c.section(.lossWeights, or: lossWeights)
-        emaDecay = try c.optionalValue(.emaDecay, or: emaDecay)
-        vggWeights = try c.optionalValue(.vggWeights, or: vggWeights)
-        onNonFinite = try c.choice(.onNonFinite, or: onNonFinite)
-        gradientAccumulation = try c.value(.gradientAccumulation, or: gradientAccumulation)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(batchSize, forKey: .batchSize)
-        try c.encode(epochs, forKey: .epochs)
-        try c.encode(maxSteps, forKey: .maxSteps)
-        try c.encode(seed, forKey: .seed)
-        try c.encode(pixelLoss.rawValue, forKey: .pixelLoss)
-        try c.encodeNumber(generatorLearningRate, forKey: .generatorLearningRate)
-        try c.encodeNumber(discriminatorLearningRate, forKey: .discriminatorLearningRate)
-        try c.encodeNumbers([beta1, beta2], forKey: .betas)
-        try c.encode(lossWeights, forKey: .lossWeights)
-        try c.encodeNumber(emaDecay, forKey: .emaDecay)
-        try c.encode(vggWeights, forKey: .vggWeights)
-        try c.encode(onNonFinite.rawValue, forKey: .onNonFinite)
-        try c.encode(gradientAccumulation, forKey: .gradientAccumulation)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }
 
 /// The pixel loss between the output and the HR image, averaged over every element.
@@ -146,28 +113,11 @@ public struct LossWeights: Codable, Hashable, Sendable, SettingsSection {
         return w
     }()
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case pixel, adversarial
-        case featureMatching = "feature_matching"
-        case perceptual
+    static var fields: [SettingField<Self>] {
+        [.value("pixel", \.pixel), .value("adversarial", \.adversarial),
+         .value("feature_matching", \.featureMatching), .value("perceptual", \.perceptual)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }
-
-    init(from decoder: Decoder, over defaults: Self) throws {
-        let c = try decoder.settingsContainer(keyedBy: CodingKeys.self)
-        self = defaults
-        pixel = try c.value(.pixel, or: pixel)
-        adversarial = try c.value(.adversarial, or: adversarial)
-        featureMatching = try c.value(.featureMatching, or: featureMatching)
-        perceptual = try c.value(.perceptual, or: perceptual)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeNumber(pixel, forKey: .pixel)
-        try c.encodeNumber(adversarial, forKey: .adversarial)
-        try c.encodeNumber(featureMatching, forKey: .featureMatching)
-        try c.encodeNumber(perceptual, forKey: .perceptual)
-    }
+    public func encode(to encoder: Encoder) throws { try encodeSettings(to: encoder) }
 }

@@ -1,106 +1,126 @@
-/// Every range and probability of the SPARNetHD degradation (`SPARNetHDDegradation`).
+/// SPARNetHD's random degradation (`SPARNetHDDegradation`), paper §IV-C.1 eq. 14:
+/// `I_LR = ((I_HR * k) ↓s + n_δ)_JPEG_q`, then resized back to the generator's input size; the
+/// run configuration's `data.degrade` section, key for key (`Configuration` reads and writes it).
 ///
-/// Sources: the paper's eq. 14 and the list after it (§IV-C.1 "Degradation Model") give the
-/// ranges; the released code (data/ffhq_dataset.py, `complex_imgaug` and `random_gray`, on
-/// imgaug 0.4) gives the probabilities and the details the paper leaves out. Where the two
+/// Every range is sampled uniformly per image; the order is the released `ffhq_dataset.py`'s:
+/// grayscale (applied to the HR image too) → blur → downsample → noise → JPEG → upsample.
+/// The paper gives the ranges; the probabilities of each step are the released code's
+/// (`iaa.Sometimes(p, …)`, on imgaug 0.4), which the paper does not state. Where the two
 /// disagree — the downsampled size and the JPEG quality — the defaults follow the paper and
-/// `releasedCode` holds the released values.
-public struct DegradationSettings: Codable, Sendable, Equatable {
-    /// The blur kernels of eq. 14.
-    public enum Blur: String, Codable, Sendable, CaseIterable {
-        case gaussian, average, median, motion
-    }
-
-    /// How the HR image is shrunk to the low resolution.
-    public enum Downsampling: String, Codable, Sendable, CaseIterable {
-        /// `cv2.INTER_NEAREST` (`RGBImage.resizedNearest`).
-        case nearest
-        /// Pillow bilinear (antialiased; the released code's `cv2.INTER_LINEAR` is not).
-        case bilinear
-        /// `cv2.INTER_AREA` (`RGBImage.resizedArea`).
-        case area
-        /// Pillow bicubic (antialiased; the released code's `cv2.INTER_CUBIC` is not).
-        case bicubic
-    }
-
-    /// Probability that HR and LR become gray (R = G = B) before anything else — the target
-    /// too (released: `random_gray(hr_img, p=0.3)`; not in the paper).
+/// `releasedCode` holds the released values. The configuration's validator checks the ranges.
+public struct DegradationSettings: Hashable, Sendable {
+    /// Chance that the HR image (and so its LR) is made gray first (released `random_gray(p=0.3)`).
     public var grayscaleProbability = 0.3
-    /// Probability of blurring (released: `iaa.Sometimes(0.5, iaa.OneOf([...]))`; the paper
-    /// blurs always).
-    public var blurProbability = 0.5
-    /// The kernels a blur picks from, equally likely (paper and released: all four).
-    public var blurs: [Blur] = Blur.allCases
-    /// Gaussian σ in pixels (paper "3 ≤ ϱ ≤ 15"; released `iaa.GaussianBlur((3, 15))`, which
-    /// is σ); the window is imgaug's size for σ (`RGBImage.gaussianKernelSize(sigma:)`).
-    public var gaussianSigmaRange: ClosedRange<Double> = 3...15
-    /// Average-blur window sizes, uniform over the integers, even sizes allowed (paper
-    /// 3…15; released `iaa.AverageBlur(k=(3, 15))`).
-    public var averageKernelRange: ClosedRange<Int> = 3...15
-    /// Median window sizes, uniform over the integers, even ones raised by 1 (paper 3…15;
-    /// released `iaa.MedianBlur(k=(3, 15))`, which does the same).
-    public var medianKernelRange: ClosedRange<Int> = 3...15
-    /// Motion-blur kernel sizes, uniform over the integers, even ones raised by 1 (paper
-    /// 5…25; released `iaa.MotionBlur((5, 25))`).
-    public var motionKernelRange: ClosedRange<Int> = 5...25
-    /// Motion-blur angle in degrees, clockwise from vertical (imgaug's default 0…360).
-    public var motionAngleRange: ClosedRange<Double> = 0...360
-    /// Motion-blur direction, −1 (weight at the bottom) … 1 (at the top) (imgaug's default).
-    public var motionDirectionRange: ClosedRange<Double> = -1...1
-    /// Side of the downsampled image, uniform over the integers: s·512 for s in [16/512,
-    /// 128/512] (paper); the released code draws `np.random.randint(32, 128)`, i.e. 32…127.
-    public var lowResolutionSizeRange: ClosedRange<Int> = 16...128
-    /// The downsampling filters, equally likely (released `iaa.Resize(…, interpolation=ia.ALL)`:
-    /// nearest, linear, area, cubic).
-    public var downsamplings: [Downsampling] = Downsampling.allCases
-    /// Probability of adding noise (released `iaa.Sometimes(0.2, …)`; the paper always adds).
-    public var noiseProbability = 0.2
-    /// Noise σ in 0…255 levels (paper 0 ≤ δ ≤ 0.1·255; released `scale=(0.0, 0.1*255)`).
-    public var noiseSigmaRange: ClosedRange<Double> = 0...25.5
-    /// Probability that the noise is drawn per channel rather than once per pixel (released
-    /// `per_channel=0.5`).
-    public var noisePerChannelProbability = 0.5
-    /// Probability of JPEG compression (released `iaa.Sometimes(0.7, …)`; the paper always).
-    public var jpegProbability = 0.7
-    /// libjpeg quality, uniform over the integers. The paper's compression level 60…85
-    /// ("higher means stronger") through imgaug's map quality = round(1 + 99·(1 − c/101))
-    /// is 17…41; the released `iaa.JpegCompression(compression=(10, 65))` is 36…90.
-    public var jpegQualityRange: ClosedRange<Int> = 17...41
+    public var blur = BlurSettings()
+    /// LR side as a fraction of the HR side: paper s ∈ [16/512, 128/512], drawn as a whole
+    /// number of pixels (at least 1). (Released: `np.random.randint(32, 128)` pixels of 512.)
+    public var downsample = 0.03125...0.25
+    public var noise = NoiseSettings()
+    public var jpeg = JPEGSettings()
 
     /// The paper's ranges with the released code's probabilities (see each field).
     public init() {}
 
-    /// The released code's values throughout (data/ffhq_dataset.py).
+    /// The released code's values throughout (data/ffhq_dataset.py): LR sides 32…127 of 512,
+    /// JPEG quality 36…90.
     public static var releasedCode: DegradationSettings {
         var settings = DegradationSettings()
-        settings.lowResolutionSizeRange = 32...127
-        settings.jpegQualityRange = 36...90
+        settings.downsample = (32.0 / 512)...(127.0 / 512)
+        settings.jpeg.quality = 36...90
         return settings
     }
 
-    /// Throws `DatasetError` naming the first invalid field, for images of `size`².
-    public func validate(size: Int) throws {
-        func check(_ ok: Bool, _ key: String, _ message: String) throws {
-            if !ok { throw DatasetError("degradation.\(key): \(message)") }
-        }
-        for (key, probability) in [("grayscaleProbability", grayscaleProbability), ("blurProbability", blurProbability),
-                                   ("noiseProbability", noiseProbability),
-                                   ("noisePerChannelProbability", noisePerChannelProbability),
-                                   ("jpegProbability", jpegProbability)] {
-            try check((0...1).contains(probability), key, "\(probability) is not a probability")
-        }
-        try check(!blurs.isEmpty || blurProbability == 0, "blurs", "empty but blurProbability is \(blurProbability)")
-        try check(gaussianSigmaRange.lowerBound > 0, "gaussianSigmaRange", "\(gaussianSigmaRange) must be positive")
-        try check(averageKernelRange.lowerBound >= 1, "averageKernelRange", "\(averageKernelRange) must be at least 1")
-        try check(medianKernelRange.lowerBound >= 1, "medianKernelRange", "\(medianKernelRange) must be at least 1")
-        try check(motionKernelRange.lowerBound >= 3, "motionKernelRange", "\(motionKernelRange) must be at least 3")
-        try check(motionDirectionRange.lowerBound >= -1 && motionDirectionRange.upperBound <= 1,
-                  "motionDirectionRange", "\(motionDirectionRange) must lie in −1…1")
-        try check(lowResolutionSizeRange.lowerBound >= 1 && lowResolutionSizeRange.upperBound <= size,
-                  "lowResolutionSizeRange", "\(lowResolutionSizeRange) must lie in 1…\(size)")
-        try check(!downsamplings.isEmpty, "downsamplings", "must name at least one filter")
-        try check(noiseSigmaRange.lowerBound >= 0, "noiseSigmaRange", "\(noiseSigmaRange) must not be negative")
-        try check(jpegQualityRange.lowerBound >= 1 && jpegQualityRange.upperBound <= 100,
-                  "jpegQualityRange", "\(jpegQualityRange) must lie in 1…100")
+    /// The LR sides drawn for `size`×`size` images: `downsample` × `size`, rounded, at least 1.
+    public func lowResolutionSizes(size: Int) -> ClosedRange<Int> {
+        let side = { (fraction: Double) in max(1, Int((fraction * Double(size)).rounded())) }
+        return side(downsample.lowerBound)...side(downsample.upperBound)
     }
+
+    /// The settings for `size`×`size` images: these (the LR sides are fractions of `size`).
+    /// Kept for `TrainingSession.transform(for:)`, which can pass `settings` directly.
+    public init(_ settings: DegradationSettings, size: Int) throws {
+        self = settings
+    }
+}
+
+/// `data.degrade.blur:` the blur kernel k_ϱ of eq. 14: with `probability`, one of the kinds of
+/// positive weight, all equally likely (released: `iaa.Sometimes(0.5, iaa.OneOf([...]))`; the
+/// paper: "we randomly choose one of the following four kernels"). The validator requires the
+/// kinds in use to share one weight.
+public struct BlurSettings: Hashable, Sendable {
+    /// Chance that the image is blurred at all (released 0.5; the paper blurs always).
+    public var probability = 0.5
+    /// Gaussian blur, σ in pixels (paper 3 ≤ ϱ ≤ 15; imgaug `GaussianBlur(sigma=(3, 15))`); the
+    /// window is imgaug's size for σ (`RGBImage.gaussianKernelSize(sigma:)`).
+    public var gaussian = GaussianBlurSettings()
+    /// Box filter, kernel side in pixels, even sides allowed (paper and imgaug `AverageBlur(k=(3, 15))`).
+    public var average = KernelBlurSettings(kernel: 3...15)
+    /// Median filter, kernel side in pixels (paper and imgaug `MedianBlur(k=(3, 15))`; even
+    /// sides are raised by 1, as imgaug does).
+    public var median = KernelBlurSettings(kernel: 3...15)
+    /// Line kernel at a random angle, side in pixels, even sides raised by 1 (paper and imgaug
+    /// `MotionBlur(k=(5, 25))`).
+    public var motion = KernelBlurSettings(kernel: 5...25)
+
+    public init() {}
+
+    /// The kinds a blur picks from: those of positive weight, in this order.
+    public var kindsInUse: [BlurKind] {
+        [(BlurKind.gaussian, gaussian.weight), (.average, average.weight), (.median, median.weight), (.motion, motion.weight)]
+            .filter { $0.1 > 0 }.map(\.0)
+    }
+}
+
+/// The blur kernels of eq. 14.
+public enum BlurKind: String, Hashable, Sendable, CaseIterable {
+    case gaussian, average, median, motion
+}
+
+/// `data.degrade.blur.gaussian:` relative weight among the blur kinds and the σ range.
+public struct GaussianBlurSettings: Hashable, Sendable {
+    /// Relative chance among the four kinds (0 disables this kind).
+    public var weight = 1.0
+    /// σ in pixels.
+    public var sigma = 3.0...15.0
+
+    public init() {}
+}
+
+/// `data.degrade.blur.average|median|motion:` relative weight and the kernel side range.
+public struct KernelBlurSettings: Hashable, Sendable {
+    /// Relative chance among the four kinds (0 disables this kind).
+    public var weight = 1.0
+    /// Kernel side in pixels.
+    public var kernel: ClosedRange<Int>
+
+    public init(weight: Double = 1, kernel: ClosedRange<Int>) {
+        self.weight = weight
+        self.kernel = kernel
+    }
+}
+
+/// `data.degrade.noise:` the additive white Gaussian noise n_δ of eq. 14.
+public struct NoiseSettings: Hashable, Sendable {
+    /// Chance that noise is added (released `iaa.Sometimes(0.2, …)`; the paper always adds).
+    public var probability = 0.2
+    /// δ is uniform in [0, sigmaMax], on the 0–255 scale (paper 0 ≤ δ ≤ 0.1 × 255; released
+    /// `AdditiveGaussianNoise(scale=(0.0, 0.1*255))`).
+    public var sigmaMax = 25.5
+    /// Chance that each channel gets its own noise rather than one shared map (released
+    /// `per_channel=0.5`).
+    public var perChannelProbability = 0.5
+
+    public init() {}
+}
+
+/// `data.degrade.jpeg:` the JPEG step of eq. 14, as an encoder quality (1 worst … 100 best).
+public struct JPEGSettings: Hashable, Sendable {
+    /// Chance that the LR image is JPEG-compressed (released `iaa.Sometimes(0.7, …)`; the paper always).
+    public var probability = 0.7
+    /// Quality range, uniform over the integers. The paper's "compression level in [60, 85]" is
+    /// imgaug's `compression`, which imgaug maps to quality round(1 + 99·(1 − c/101)): [17, 41].
+    /// (Released: `JpegCompression(compression=(10, 65))`, i.e. quality [36, 90].)
+    public var quality = 17...41
+
+    public init() {}
 }

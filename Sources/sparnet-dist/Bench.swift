@@ -14,7 +14,16 @@ import Training
 /// generator, a large square sgemm, measured in the same run).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a workload; one JSON line per figure.")
+        commandName: "bench",
+        abstract: "Measure a workload; one JSON line per figure.",
+        usage: "sparnet-dist bench [<options>]",
+        discussion: """
+            The network workloads build the generator, discriminator, pixel loss, loss weights and \
+            learning rates of --config (with --set), or without it of the repository's \
+            Configs/sparnet-celeba.yaml (Configs/sparnethd-ffhq.yaml for the hd-* workloads) with \
+            --preset as the generator. --batch stays the batch per process. VGG19 runs on random \
+            weights (the cost does not depend on them), so train.vgg_weights is not read.
+            """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
         /// One conv layer forward and backward against sgemm of the same sizes.
@@ -53,15 +62,7 @@ struct Bench: ParsableCommand {
 
     @Option(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: Workload = .conv
-    @Option(help: ArgumentHelp("""
-        Run configuration (YAML) whose generator, discriminator, pixel loss, loss weights and learning \
-        rates the workloads use (--batch stays the batch per process; VGG19 runs on random weights, \
-        the cost does not depend on them, so train.vgg_weights is not read).
-        """, valueName: "file"))
-    var config: String?
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a key of --config, e.g. --set generator.norm=instance (repeatable).",
-                                                         valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var runConfiguration: RunConfigurationOptions
     @Option(help: "Generator preset when no --config: \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", ")) (default: sparnet, sparnetHD for the hd-* workloads).")
     var preset: String?
     @Option(help: "Batch size.") var batch = 8
@@ -89,8 +90,8 @@ struct Bench: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: as the library starts, usually all cores).") var threads: Int?
     @Option(help: "Loader: the most worker threads to measure (each count from 1 up).") var workers = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Loader: SPARNetHD's degradation at 512² (as --preset sparnetHD).") var degrade = false
-    @Option(help: "Generator training: the pixel loss (l1 or l2; the paper's configuration trains with l2).")
-    var pixelLoss = PixelLoss.l2
+    @Option(help: "The pixel loss, l1 or l2, replacing train.pixel_loss (the paper's SPARNet: l2, SPARNetHD: l1).")
+    var pixelLoss: PixelLoss?
     @Flag(inversion: .prefixedNo,
           help: "Count heap allocations per repetition (re-executes once with glibc's \(AllocationCounter.hookLibrary) preloaded).")
     var countAllocations = true
@@ -231,7 +232,7 @@ extension Bench {
     private func runLoader() throws {
         let degraded = degrade || generatorPreset == "sparnetHD"
         let size = degraded ? 512 : 128
-        let transform: any SampleTransform = degraded ? try SPARNetHDDegradation(size: size) : try SPARNetSample(size: size)
+        let transform: any SampleTransform = degraded ? SPARNetHDDegradation(size: size) : try SPARNetSample(size: size)
         // Enough distinct faces that samples are not all cached decodes of one image.
         let count = max(batch, degraded ? 8 : 64)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sparnet-bench-loader-\(getpid())").path

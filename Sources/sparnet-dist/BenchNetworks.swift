@@ -7,8 +7,8 @@ import Networks
 import Tensors
 import Training
 
-/// What the network workloads build: a run configuration's (`--config`, `--set`) or, without
-/// one, the presets with the paper's hyperparameters.
+/// What the network workloads build, from a run configuration: `--config` or, without one, the
+/// repository's file for the workload (`Bench.defaultConfigName`), with `--set` applied.
 struct BenchModels {
     var generator: SPARNetConfiguration
     var discriminator: DiscriminatorConfiguration
@@ -29,43 +29,62 @@ extension Bench {
     /// The generator preset the workload runs when no `--config` names one.
     var generatorPreset: String { preset ?? (workload.isHD ? "sparnetHD" : "sparnet") }
 
+    /// The file in Configs/ whose hyperparameters a workload takes when there is no `--config`:
+    /// the paper's SPARNet, or SPARNetHD's for the hd-* workloads.
+    var defaultConfigName: String { workload.isHD ? "sparnethd-ffhq.yaml" : "sparnet-celeba.yaml" }
+
+    /// `--config`, or the workload's file in the repository's Configs/ with `--preset` in place
+    /// of its generator (and the tiny discriminator for the tiny generator); then `--set` and
+    /// `--pixel-loss`.
     func models() throws -> BenchModels {
-        if let config {
-            let run: RunConfiguration
-            do {
-                run = try RunConfiguration.load(yamlPath: config, overrides: overrides)
-                try run.validate()
-            } catch {
-                let message = "\(error)"
-                throw ValidationError(message.hasPrefix(config) ? message : "--config \(config): \(message)")
+        var overrides = runConfiguration.overrides
+        let path: String
+        if let config = runConfiguration.config {
+            path = config
+        } else {
+            path = try Self.repositoryConfig(defaultConfigName)
+            if let preset {
+                overrides.insert("generator={preset: \(preset)}", at: 0)
+                if workload.isHD { overrides.insert("discriminator={preset: \(preset == "tiny" ? "tiny" : "sparnetHD")}", at: 1) }
             }
-            let t = run.train
-            return BenchModels(generator: run.generator.architecture,
-                               discriminator: run.discriminatorArchitecture
-                                   ?? DiscriminatorSettings().architecture(imageSize: run.generator.architecture.outputSize),
-                               pixelLoss: t.pixelLoss, generatorLearningRate: Float(t.generatorLearningRate),
-                               discriminatorLearningRate: Float(t.discriminatorLearningRate),
-                               betas: (Float(t.beta1), Float(t.beta2)), lossWeights: t.lossWeights,
-                               emaDecay: Float(t.effectiveEMADecay))
         }
-        guard overrides.isEmpty else { throw ValidationError("--set needs --config") }
-        let generator = SPARNetConfiguration.presets[generatorPreset]!
-        // The tiny generator's 32² output needs the tiny discriminator.
-        let discriminator = DiscriminatorSettings(preset: generatorPreset == "tiny" ? "tiny" : "sparnetHD")!
-        // SPARNetHD's released train.sh: g_lr 1e-4, d_lr 4e-4, beta1 0.5; λpix 100, λpcp 1, λfm 10, λg 1.
-        let hd = workload.isHD
-        return BenchModels(generator: generator,
-                           discriminator: discriminator.architecture(imageSize: generator.outputSize),
-                           pixelLoss: pixelLoss, generatorLearningRate: hd ? 1e-4 : 2e-4,
-                           discriminatorLearningRate: 4e-4, betas: (hd ? 0.5 : 0.9, 0.99),
-                           lossWeights: hd ? Self.releasedHDLossWeights : LossWeights(),
-                           emaDecay: Float(TrainingSettings.defaultEMADecay))
+        if let pixelLoss { overrides.append("train.pixel_loss=\(pixelLoss.rawValue)") }
+        let run: RunConfiguration
+        do {
+            run = try RunConfiguration.load(yamlPath: path, overrides: overrides)
+        } catch {
+            let message = "\(error)"
+            throw ValidationError(message.hasPrefix(path) ? message : "--config \(path): \(message)")
+        }
+        let t = run.train
+        return BenchModels(generator: run.generator.architecture,
+                           discriminator: run.discriminatorArchitecture
+                               ?? DiscriminatorSettings().architecture(imageSize: run.generator.architecture.outputSize),
+                           pixelLoss: t.pixelLoss, generatorLearningRate: Float(t.generatorLearningRate),
+                           discriminatorLearningRate: Float(t.discriminatorLearningRate),
+                           betas: (Float(t.beta1), Float(t.beta2)), lossWeights: t.lossWeights,
+                           emaDecay: Float(t.effectiveEMADecay))
     }
 
-    private static var releasedHDLossWeights: LossWeights {
-        var weights = LossWeights()
-        (weights.pixel, weights.adversarial, weights.featureMatching, weights.perceptual) = (100, 1, 10, 1)
-        return weights
+    /// `Configs/name` of the repository this executable was built in (a directory above it, as
+    /// `.build/release/sparnet-dist` is), else of the current directory.
+    static func repositoryConfig(_ name: String) throws -> String {
+        let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
+        var directories: [URL] = []
+        var directory = executable.deletingLastPathComponent()
+        while directory.pathComponents.count > 1 {
+            directories.append(directory)
+            directory = directory.deletingLastPathComponent()
+        }
+        directories.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        for directory in directories {
+            let path = directory.appendingPathComponent("Configs").appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        throw ValidationError("""
+            without --config this workload takes its hyperparameters from Configs/\(name), which is in no directory \
+            above \(executable.path) nor in the current directory; pass --config FILE
+            """)
     }
 
     /// The median of the allreduce waits after the warm-up step.
@@ -102,7 +121,7 @@ extension Bench {
     /// (`--batch` per rank), reporting the share of the step spent waiting for the allreduce.
     func runGenerator() throws {
         let models = try models()
-        let fields = ["preset": config == nil ? generatorPreset : "config"]
+        let fields = ["preset": runConfiguration.config == nil ? generatorPreset : "config"]
         if workload == .generatorForward {
             let network = try SPARNet(models.generator, batch: batch, seed: 1, trainable: false)
             fillUniform(network.memory.values(network.input))
@@ -151,7 +170,7 @@ extension Bench {
             l1LossBackward(input: memory.value(output), target: target.base, count: output.count,
                            weight: 1, inputGradient: memory.gradient(network.output), targetGradient: nil)
             network.backward()
-        }, flops: 3 * flops, images: batch, fields: ["preset": config == nil ? generatorPreset : "config",
+        }, flops: 3 * flops, images: batch, fields: ["preset": runConfiguration.config == nil ? generatorPreset : "config",
                                                      "parameters": "\(memory.parameterCount)"]) { _ in
             ["forward_gflop_per_image": flops / Double(batch) / 1e9]
         }

@@ -8,7 +8,8 @@ import Foundation
 struct CollectivesCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collectives-check",
-        abstract: "Check allreduce, broadcast and abort across the ranks of this job.")
+        abstract: "Check allreduce, broadcast and abort across the ranks of this job.",
+        usage: "sparnet-dist collectives-check [<options>]")
 
     @Option(help: "Floats per allreduce (a gradient-arena-sized buffer tests the fabric).")
     var count = 1_000_003

@@ -5,7 +5,9 @@ import Networks
 /// parameter and buffer counts, and the memory a batch would take.
 struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print parameter counts and memory of a network preset without building it.")
+        commandName: "describe",
+        abstract: "Print parameter counts and memory of a network preset without building it.",
+        usage: "sparnet-dist describe [<options>]")
 
     @Option(help: "Generator preset: \(SPARNetConfiguration.presets.keys.sorted().joined(separator: ", ")).")
     var preset = "sparnet"

@@ -6,7 +6,9 @@ import Inference
 /// `sparnet-dist enhance`: super-resolve a face image or a folder of them.
 struct Enhance: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "enhance",
         abstract: "Super-resolve faces with exported weights; writes PNGs.",
+        usage: "sparnet-dist enhance --weights <weights> --input <input>\n--output <output> [<options>]",
         discussion: """
             SPARNet: a face of any size is resized to the model's low resolution and back up \
             (Pillow bicubic), as in training, then super-resolved. SPARNetHD: an aligned face is \

@@ -7,7 +7,9 @@ import Inference
 /// `sparnet-dist eval`: PSNR/SSIM on Y (DESIGN.md §8) of the model and of bicubic upsampling.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "eval",
         abstract: "PSNR and SSIM on Y of super-resolved faces and of the bicubic baseline.",
+        usage: "sparnet-dist eval --weights <weights> --data <data> [<options>]",
         discussion: """
             Each HR image is downsampled by the scale factor and upsampled back with Pillow's \
             bicubic (the bicubic baseline and the model's input), then super-resolved. Prints a \

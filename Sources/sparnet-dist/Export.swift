@@ -4,7 +4,9 @@ import Checkpoints
 /// `sparnet-dist export`: a checkpoint's generator as inference weights with PyTorch keys.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a checkpoint's generator as a weights file (PyTorch state_dict keys, h5py-readable).",
+        usage: "sparnet-dist export --checkpoint <checkpoint> --out <out> [<options>]",
         discussion: """
             Load into the reference model with: \
             net.load_state_dict({k: torch.from_numpy(v[()]) for k, v in h5py.File(PATH)["weights"].items()})

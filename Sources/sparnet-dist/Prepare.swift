@@ -7,6 +7,7 @@ import Imaging
 /// (DESIGN.md §6), or previews shards as a PNG grid.
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "prepare",
         abstract: "Write a dataset of faces as HDF5 image shards, or preview one.",
         discussion: """
             --images DIR decodes every PNG/JPEG under DIR (recursive, sorted by path, hidden files \
@@ -29,7 +30,9 @@ struct Prepare: ParsableCommand {
     @Option(help: ArgumentHelp("Shards to preview: a path or a quoted glob, e.g. 'data/faces-*.h5'.", valueName: "glob"))
     var data: String?
     @Option(help: ArgumentHelp("""
-        With --preview, show training samples instead of the images: sparnet (rows of HR | LR |         LR-up, the paper's augmentation and ×--scale-factor) or sparnethd (rows of HR | degraded         input, the eq. 14 degradation).
+        With --preview, show training samples instead of the images: sparnet (rows of HR | LR | \
+        LR-up, the paper's augmentation and ×--scale-factor) or sparnethd (rows of HR | degraded \
+        input, the eq. 14 degradation).
         """, valueName: "sparnet|sparnethd"))
     var samples: SampleKind?
     @Option(help: "With --samples sparnet: the downscaling factor.") var scaleFactor = 8
@@ -150,9 +153,7 @@ struct Prepare: ParsableCommand {
             transform = try SPARNetSample(size: size, settings: settings)
         case .sparnethd:
             // The paper's downsampled sizes, 16/512 … 128/512 of the side, at this size.
-            var settings = Datasets.DegradationSettings()
-            settings.lowResolutionSizeRange = max(1, size * 16 / 512)...max(1, size * 128 / 512)
-            transform = try SPARNetHDDegradation(size: size, settings: settings)
+            transform = SPARNetHDDegradation(size: size, settings: DegradationSettings())
         }
         let rows = try images.enumerated().map { index, image -> [RGBImage] in
             var random = SampleRandom(seed: seed, epoch: 0, sample: index)

@@ -8,7 +8,9 @@ import TensorBoard
 /// directory, and a plot of its loss curves.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Summarize a training run (losses, throughput, waits, checkpoints) and plot its loss curves as SVG.",
+        usage: "sparnet-dist report <run-dir> [<options>]",
         discussion: """
             Reads RUN_DIR/metrics.jsonl (one record per log.every_steps steps), RUN_DIR/config.yaml, \
             the checkpoints, sample grids and TensorBoard event files there, prints a table (first, \

@@ -35,7 +35,7 @@ struct SparnetDist: ParsableCommand {
 
     /// `sparnet-dist SUBCOMMAND` for the subcommand on the command line, else `sparnet-dist`.
     private static func helpCommand() -> String {
-        let names = configuration.subcommands.map { $0._commandName }
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName }
         let subcommand = CommandLine.arguments.dropFirst().first { names.contains($0) }
         return ["sparnet-dist", subcommand].compactMap { $0 }.joined(separator: " ")
     }

@@ -11,14 +11,21 @@ nonisolated(unsafe) private var stopSignal: Int32 = 0
 /// `sparnet-dist train`: one data-parallel training run; every rank runs the same command.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train SPARNet or SPARNetHD (run under mpirun for several ranks).",
+        usage: "sparnet-dist train --config <config> [<options>]",
         discussion: """
             Every rank runs the same command: `mpirun -n 8 sparnet-dist train --config …`. Without \
             mpirun (or with --debug) it is one process. SIGINT/SIGTERM on any rank writes a \
-            checkpoint on every rank's agreement and exits 0; --resume auto continues from it.             Rank 0 writes the run directory: checkpoints, metrics.jsonl, config.yaml, TensorBoard             events (log.tensorboard; `tensorboard --logdir DIR`) and sample grids in samples/             (log.images_every_steps); `sparnet-dist report DIR` summarizes it. Launch/local.sh and             Launch/cluster.sh wrap mpirun.
+            checkpoint on every rank's agreement and exits 0; --resume auto continues from it.
+
+            Rank 0 writes the run directory: checkpoints, metrics.jsonl, config.yaml, TensorBoard \
+            events (log.tensorboard; `tensorboard --logdir DIR`) and sample grids in samples/ \
+            (log.images_every_steps); `sparnet-dist report DIR` summarizes it. Launch/local.sh and \
+            Launch/cluster.sh wrap mpirun.
             """)
 
-    @Option(help: "Run configuration (YAML), e.g. Configs/quickstart.yaml.") var config: String
+    @OptionGroup var runConfiguration: RunConfigurationOptions
     @Option(help: ArgumentHelp("Training shards (a quoted glob), replacing data.train.", valueName: "glob"))
     var data: String?
     @Option(help: ArgumentHelp("Run directory: checkpoints, metrics.jsonl, config.yaml, TensorBoard events, samples/.",
@@ -30,14 +37,12 @@ struct Train: ParsableCommand {
         with a warning); or a checkpoint file. Without it the run directory must hold no checkpoint.
         """, valueName: "auto|path"))
     var resume: String?
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a configuration key, e.g. --set train.batch_size=32 (repeatable).",
-                                                         valueName: "key=value"))
-    var overrides: [String] = []
     @Flag(help: "One process without MPI, non-finite values stop the run.") var debug = false
     @Flag(help: "After every step check that all ranks hold bit-identical parameters.") var checkReplicas = false
     @Option(help: .hidden) var injectFault: String?
 
     func validate() throws {
+        guard runConfiguration.config != nil else { throw ValidationError("Missing expected argument '--config <config>'") }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
         if let injectFault { _ = try parseFault(injectFault) }
     }
@@ -52,14 +57,14 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var overrides = self.overrides
+        var overrides = runConfiguration.overrides
         if let data { overrides.append("data.train=[\"\(data)\"]") }
         if let steps { overrides.append("train.max_steps=\(steps)") }
         if debug { overrides.append("train.on_nonfinite=stop") }
         let configuration: RunConfiguration
         do {
-            configuration = try RunConfiguration.load(yamlPath: config, overrides: overrides)
-            try configuration.validate()
+            // Decoded and validated (RunConfiguration.problems()) before anything else runs.
+            configuration = try RunConfiguration.load(yamlPath: runConfiguration.config, overrides: overrides)
         } catch {
             // Every rank reads the same file and fails the same way: rank 0 reports it.
             if (MPICommunicator.launcherRank ?? 0) == 0 { printError("error: \(error)") }

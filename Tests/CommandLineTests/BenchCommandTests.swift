@@ -144,6 +144,26 @@ import TestSupport
         #expect(figure["allocations_per_run"] as? Int == 0, "\(figure)")
     }
 
+    @Test("Without --config the workload reads the repository's Configs file, and --set changes it")
+    func presetsComeFromConfigs() throws {
+        let arguments = ["--workload", "generator-forward", "--preset", "tiny", "--batch", "1", "--repeats", "1",
+                         "--threads", "1", "--no-count-allocations"]
+        let plain = try #require(try Self.bench(arguments).first)
+        let shallower = try #require(try Self.bench(arguments + ["--set", "generator.residual_depth=1"]).first)
+        let (all, fewer) = (try #require(plain["parameters"] as? String), try #require(shallower["parameters"] as? String))
+        #expect(Int(fewer)! < Int(all)!, "\(plain) \(shallower)")
+
+        // A copy of the executable outside the repository finds no Configs/ and says what to do.
+        let directory = Fixtures.temporaryDirectory("bench-no-configs")
+        let copy = directory + "/sparnet-dist"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: Command.sparnetDist, toPath: copy)
+        let result = try Command.run(copy, ["bench"] + arguments, directory: directory)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.errors.hasPrefix("error: without --config this workload takes its hyperparameters from Configs/sparnet-celeba.yaml")
+                && result.errors.contains("pass --config FILE") && result.errors.split(separator: "\n").count == 1, "\(result)")
+    }
+
     @Test("A configuration that does not load is named with its problem")
     func badConfiguration() throws {
         let result = try Command.run(Command.sparnetDist, ["bench", "--workload", "hd-step", "--config", "/nonexistent.yaml"])

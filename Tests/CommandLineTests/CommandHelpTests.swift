@@ -81,6 +81,25 @@ import TestSupport
         #expect(try Command.run(Command.sparnetDist, ["help", name]).output == help, "`help \(name)` prints the same")
     }
 
+    /// At 80 columns every line of the help fits, and the prose (overview, discussion, each
+    /// entry's help) has single spaces between words: a multi-line string literal that lost its
+    /// trailing backslashes shows up as runs of spaces where the line breaks were.
+    @Test(arguments: subcommands.map(\.name))
+    func subcommandHelpFitsEightyColumnsWithoutRunsOfSpaces(_ name: String) throws {
+        let result = try Command.run(Command.sparnetDist, [name, "--help"], environment: ["COLUMNS": "80"])
+        #expect(result.status == 0, "\(result)")
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        for line in lines {
+            #expect(line.count <= 80, "\(name): \(line.count) columns: \(line)")
+        }
+        let overview = lines.prefix { !$0.hasPrefix("USAGE: ") }
+        #expect(!overview.isEmpty && overview.count < lines.count, "\(name): no overview before the usage line")
+        let prose = overview.map { $0.trimmingCharacters(in: .whitespaces) } + Self.entries(result.output).map(\.help)
+        for text in prose {
+            #expect(!text.contains("   "), "\(name): a run of spaces in \"\(text)\"")
+        }
+    }
+
     /// A usage mistake: exit 64, one line naming the mistake and where the help is.
     @Test(arguments: [
         (["train", "--config", "Configs/debug.yaml", "--bogus"], "error: Unknown option '--bogus' (see 'sparnet-dist train --help')"),
@@ -96,6 +115,17 @@ import TestSupport
         #expect(result.status == 64, "\(result)")
         #expect(result.errors.hasPrefix(message) && result.errors.split(separator: "\n").count == 1, "\(result)")
         #expect(result.output.isEmpty, "\(result)")
+    }
+
+    /// Every subcommand's usage mistake names that subcommand's help (the name from its
+    /// configuration's `commandName`).
+    @Test(arguments: subcommands.map(\.name))
+    func usageMistakePointsToTheSubcommandsHelp(_ name: String) throws {
+        let result = try Command.run(Command.sparnetDist, [name, "--no-such-option"])
+        #expect(result.status == 64, "\(result)")
+        // A missing required option may be named first; either way the line ends with the help.
+        #expect(result.errors.hasPrefix("error: ") && result.errors.hasSuffix(" (see 'sparnet-dist \(name) --help')\n")
+                && result.errors.split(separator: "\n").count == 1, "\(result)")
     }
 
     /// A bad configuration value or file: exit 2, one line naming the key (or file) and what is allowed.

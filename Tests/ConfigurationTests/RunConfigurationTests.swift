@@ -3,6 +3,7 @@ import Networks
 import Testing
 import TestSupport
 import Configuration
+import Datasets
 
 /// The files in Configs/, found from the repository root.
 let configurationFiles: [String] = {
@@ -40,7 +41,8 @@ let configurationFiles: [String] = {
         configuration.generator.architecture.attention = .spatial3d
         configuration.data.train = ["a/x-*.h5", "b/y 1.h5", "1e5", "null", "auto"]
         configuration.data.degrade = DegradationSettings()
-        configuration.data.degrade!.blur.motion.weight = 0.25
+        configuration.data.degrade!.blur.motion.weight = 0
+        configuration.data.degrade!.noise.sigmaMax = 0.1 + 0.2
         configuration.train.generatorLearningRate = 1.0e-5
         configuration.train.beta1 = 0.1 + 0.2
         configuration.train.maxSteps = 7
@@ -136,16 +138,16 @@ let configurationFiles: [String] = {
         discriminator: {layers: 3}
         data:
           degrade:
-            blur: {motion: {weight: 2}}
+            blur: {motion: {weight: 0}}
         train: {loss_weights: {adversarial: 1}}
         """
         let configuration = try RunConfiguration(yaml: yaml)
         var discriminator = DiscriminatorSettings()
-        discriminator.layers = 3
+        discriminator.architecture.layerCount = 3
         #expect(configuration.discriminator == discriminator)
         #expect(configuration.discriminatorArchitecture?.inputHeight == 128, "sized for the generator's output")
         var blur = BlurSettings()
-        blur.motion.weight = 2
+        blur.motion.weight = 0
         #expect(configuration.data.degrade?.blur == blur, "the motion kernel keeps its own default [5, 25]")
         #expect(configuration.train.lossWeights.pixel == 1)
         #expect(configuration.train.lossWeights.adversarial == 1)
@@ -191,7 +193,7 @@ let configurationFiles: [String] = {
             "data.degrade.noise.probability=0.5", "train.loss_weights={pixel: 100, adversarial: 1}",
         ])
         var discriminator = try #require(DiscriminatorSettings(preset: "tiny"))
-        discriminator.scales = 2
+        discriminator.architecture.scaleCount = 2
         #expect(configuration.discriminator == discriminator)
         var degrade = DegradationSettings()
         degrade.noise.probability = 0.5

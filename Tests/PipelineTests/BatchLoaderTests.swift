@@ -22,11 +22,11 @@ private struct Delivered: Equatable, CustomStringConvertible {
 private func transform(_ kind: String) throws -> any SampleTransform {
     if kind == "sparnet" { return try SPARNetSample(size: 32) }
     var settings = DegradationSettings()
-    settings.lowResolutionSizeRange = 4...16
-    settings.blurProbability = 1
-    settings.noiseProbability = 1
-    settings.jpegProbability = 1
-    return try SPARNetHDDegradation(size: 32, settings: settings)
+    settings.downsample = (4.0 / 32)...(16.0 / 32)
+    settings.blur.probability = 1
+    settings.noise.probability = 1
+    settings.jpeg.probability = 1
+    return SPARNetHDDegradation(size: 32, settings: settings)
 }
 
 /// Fails on one particular image, otherwise SPARNet's transform.

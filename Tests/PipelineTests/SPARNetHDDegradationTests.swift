@@ -197,15 +197,18 @@ import Testing
     }
 
     /// A 64² face and settings scaled to it (LR sides 4…16).
-    private func smallDegradation(_ change: (inout DegradationSettings) -> Void = { _ in }) throws -> SPARNetHDDegradation {
+    private func smallDegradation(downsamplings: [SPARNetHDDegradation.Downsampling] = SPARNetHDDegradation.Downsampling.allCases,
+                                  _ change: (inout DegradationSettings) -> Void = { _ in }) -> SPARNetHDDegradation {
         var settings = DegradationSettings()
-        settings.lowResolutionSizeRange = 4...16
+        settings.downsample = (4.0 / 64)...(16.0 / 64)
         change(&settings)
-        return try SPARNetHDDegradation(size: 64, settings: settings)
+        let degradation = SPARNetHDDegradation(size: 64, settings: settings, downsamplings: downsamplings)
+        #expect(degradation.lowResolutionSizes == 4...16)
+        return degradation
     }
 
     @Test func sameKeySameSampleOtherKeysOtherSamples() throws {
-        let transform = try smallDegradation { $0.blurProbability = 1; $0.noiseProbability = 1; $0.jpegProbability = 1 }
+        let transform = smallDegradation { $0.blur.probability = 1; $0.noise.probability = 1; $0.jpeg.probability = 1 }
         let face = syntheticFace(4, size: 64)
         var samples: [SampleImages] = []
         for sample in 0..<12 {
@@ -219,9 +222,8 @@ import Testing
     }
 
     @Test func withoutRandomStagesTheDegradationIsResizeDownAndUp() throws {
-        let transform = try smallDegradation {
-            $0.grayscaleProbability = 0; $0.blurProbability = 0; $0.noiseProbability = 0; $0.jpegProbability = 0
-            $0.downsamplings = [.bicubic]
+        let transform = smallDegradation(downsamplings: [.bicubic]) {
+            $0.grayscaleProbability = 0; $0.blur.probability = 0; $0.noise.probability = 0; $0.jpeg.probability = 0
         }
         let face = syntheticFace(6, size: 64)
         var random = SampleRandom(seed: 2, epoch: 0, sample: 3)
@@ -233,7 +235,7 @@ import Testing
     }
 
     @Test func grayscaleReachesTheTargetWithItsProbability() throws {
-        let transform = try smallDegradation { $0.blurProbability = 0; $0.jpegProbability = 0; $0.noiseProbability = 0 }
+        let transform = smallDegradation { $0.blur.probability = 0; $0.jpeg.probability = 0; $0.noise.probability = 0 }
         let face = syntheticFace(9, size: 64)
         var gray = 0
         for sample in 0..<300 {
@@ -250,17 +252,13 @@ import Testing
         #expect(abs(gray - 90) < 32, "\(gray) of 300 gray")
     }
 
-    @Test func settingsRoundTripThroughJSONAndInvalidOnesAreRejected() throws {
-        let released = DegradationSettings.releasedCode
-        let data = try JSONEncoder().encode(released)
-        #expect(try JSONDecoder().decode(DegradationSettings.self, from: data) == released)
-        #expect(released.jpegQualityRange == 36...90 && DegradationSettings().jpegQualityRange == 17...41)
-        let changes: [(inout DegradationSettings) -> Void] = [{ $0.jpegQualityRange = 0...50 }, { $0.blurProbability = -0.1 },
-                                                              { $0.lowResolutionSizeRange = 16...600 }, { $0.downsamplings = [] }]
-        for change in changes {
-            var settings = DegradationSettings()
-            change(&settings)
-            #expect(throws: DatasetError.self) { try SPARNetHDDegradation(size: 512, settings: settings) }
-        }
+    @Test func lowResolutionSidesAreTheDownsampleFractionsOfTheSide() {
+        #expect(DegradationSettings().lowResolutionSizes(size: 512) == 16...128, "paper: s in [16/512, 128/512]")
+        #expect(DegradationSettings.releasedCode.lowResolutionSizes(size: 512) == 32...127, "released randint(32, 128)")
+        #expect(DegradationSettings.releasedCode.jpeg.quality == 36...90 && DegradationSettings().jpeg.quality == 17...41)
+        #expect(DegradationSettings().lowResolutionSizes(size: 8) == 1...2, "never below one pixel")
+        var settings = DegradationSettings()
+        settings.blur.average.weight = 0
+        #expect(settings.blur.kindsInUse == [.gaussian, .median, .motion])
     }
 }
