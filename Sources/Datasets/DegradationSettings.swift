@@ -35,12 +35,6 @@ public struct DegradationSettings: Hashable, Sendable {
         let side = { (fraction: Double) in max(1, Int((fraction * Double(size)).rounded())) }
         return side(downsample.lowerBound)...side(downsample.upperBound)
     }
-
-    /// The settings for `size`×`size` images: these (the LR sides are fractions of `size`).
-    /// Kept for `TrainingSession.transform(for:)`, which can pass `settings` directly.
-    public init(_ settings: DegradationSettings, size: Int) throws {
-        self = settings
-    }
 }
 
 /// `data.degrade.blur:` the blur kernel k_ϱ of eq. 14: with `probability`, one of the kinds of

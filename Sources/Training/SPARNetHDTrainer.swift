@@ -108,14 +108,12 @@ public final class SPARNetHDTrainer: Trainer {
     }
 
     /// The run's trainer: `generator`, `discriminator`, `train` and `distributed` of a
-    /// validated configuration, with the VGG19 weights of the perceptual loss.
+    /// validated configuration (which has a discriminator section), with the VGG19 weights of
+    /// the perceptual loss.
     public convenience init(_ configuration: RunConfiguration, batchPerRank: Int, vggState: [String: HostTensor]?,
                             communicator: any Communicator) throws {
         let train = configuration.train
-        guard let discriminator = configuration.discriminatorArchitecture else {
-            throw ConfigurationError(key: "discriminator", message: "SPARNetHD needs a discriminator section")
-        }
-        try self.init(generator: configuration.generator.architecture, discriminator: discriminator,
+        try self.init(generator: configuration.generator.architecture, discriminator: configuration.discriminatorArchitecture!,
                       batchPerRank: batchPerRank, generatorLearningRate: Float(train.generatorLearningRate),
                       discriminatorLearningRate: Float(train.discriminatorLearningRate),
                       betas: (Float(train.beta1), Float(train.beta2)), weights: train.lossWeights,

@@ -62,10 +62,6 @@ public final class TrainingSession {
         self.log = log
         let world = communicator.size, rank = communicator.rank
         let train = configuration.train
-        guard configuration.model == .sparnet || train.gradientAccumulation == 1 else {
-            throw ConfigurationError(key: "train.gradient_accumulation",
-                                     message: "SPARNetHD alternates G and D every step; accumulation \(train.gradientAccumulation) is not supported, raise the number of ranks instead")
-        }
         let microBatch = try train.microBatchSize(worldSize: world)
 
         let (dataset, count, height, width) = try Self.openDataset(configuration, communicator: communicator,
@@ -352,7 +348,7 @@ public final class TrainingSession {
             throw DatasetError("the dataset holds \(size)×\(size) images, the generator works at \(expected)×\(expected) (generator.output_size)")
         }
         if let degrade = configuration.data.degrade {
-            return try SPARNetHDDegradation(size: size, settings: Datasets.DegradationSettings(degrade, size: size))
+            return SPARNetHDDegradation(size: size, settings: degrade)
         }
         var augmentation = SPARNetAugmentation()
         let augment = configuration.data.augment

@@ -124,10 +124,8 @@ private func trajectoryConfiguration(_ fixture: ReferenceFixture, hd: Bool) thro
         let image = Shape([1, 3, generator.outputSize, generator.outputSize])
         let d = try DiscriminatorConfiguration(fixture: fixture, section: "discriminator", inputShape: image)
         var settings = DiscriminatorSettings()
-        (settings.scales, settings.layers, settings.baseChannels, settings.maxChannels) =
-            (d.scaleCount, d.layerCount, d.baseChannels, d.maxChannels)
-        (settings.norm, settings.activation) = (d.norm, d.activation)
-        settings.spectralNorm = try spectral("D")
+        settings.architecture = d
+        settings.architecture.spectralNorm = try spectral("D")
         configuration.discriminator = settings
         train.generatorLearningRate = try fixture.number("g_lr")
         train.discriminatorLearningRate = try fixture.number("d_lr")
