@@ -41,11 +41,11 @@ public enum Checkpoint {
     /// The networks and optimizers one checkpoint holds.
     public struct Contents {
         /// `generator`, `generator_ema`, `discriminator` (those the run has).
-        public var networks: [(name: String, memory: NetworkMemory)]
+        public var networks: [(name: String, state: NetworkState)]
         /// Optimizer of each trained network, by the network's name.
         public var optimizers: [(name: String, optimizer: Adam, layout: Layout)]
 
-        public init(networks: [(name: String, memory: NetworkMemory)],
+        public init(networks: [(name: String, state: NetworkState)],
                     optimizers: [(name: String, optimizer: Adam, layout: Layout)]) {
             self.networks = networks
             self.optimizers = optimizers
@@ -69,8 +69,8 @@ public enum Checkpoint {
         let temporary = temporaryPath(for: path)
         do {
             let file = try HDF5File(path: temporary, mode: .create)
-            for (name, memory) in contents.networks {
-                try StateFile.write(memory, to: try file.createGroup(name))
+            for (name, state) in contents.networks {
+                try StateFile.write(state, to: try file.createGroup(name))
             }
             try pauseForTests(file: file, path: temporary)
             for (name, optimizer, layout) in contents.optimizers {
@@ -107,11 +107,11 @@ public enum Checkpoint {
         public let worldSize: Int
         public let configurationJSON: String
 
-        /// Loads network `name` into `memory` (every key and shape must match).
-        public func restore(_ name: String, into memory: NetworkMemory) throws {
+        /// Loads network `name` into `state` (every key and shape must match).
+        public func restore(_ name: String, into state: NetworkState) throws {
             guard try file.contains(name) else { throw HDF5Error(file: path, object: "/\(name)", "missing from the checkpoint") }
             do {
-                try memory.loadState(try StateFile.read(try file.group(name)))
+                try state.loadState(try StateFile.read(try file.group(name)))
             } catch let error as StateMismatchError {
                 throw HDF5Error(file: path, object: "/\(name)", "does not fit this run's network: " + error.summary())
             }

@@ -6,9 +6,9 @@ import Tensors
 /// Writing and reading a network's `state_dict` inside an HDF5 group: one dataset per key,
 /// named verbatim (dots kept), float32 in PyTorch layout, int64 for `num_batches_tracked`.
 enum StateFile {
-    /// Writes every parameter and buffer of `memory` under `group`.
-    static func write(_ memory: NetworkMemory, to group: HDF5Group) throws {
-        for (key, elementType, tensor) in memory.exportState() {
+    /// Writes every parameter and buffer of `state` under `group`.
+    static func write(_ state: NetworkState, to group: HDF5Group) throws {
+        for (key, elementType, tensor) in state.exportState() {
             let shape = tensor.shape.dimensions
             switch elementType {
             case .float32:

@@ -7,10 +7,6 @@ public enum ActivationMemory: Sendable {
     /// Every activation and saved value keeps the place its layout gives it for the whole
     /// pass: the layout of memory with gradients, for checking the planned one and debugging.
     case onePerMap
-    /// No activations and no scratch: the network is never run, only its state is kept (the
-    /// SPARNetHD trainer's moving-average generator, which is saved and exported but not run
-    /// during training). `NetworkMemory.pass` stops the process if it is asked to run.
-    case stateOnly
 }
 
 /// Where each activation and saved value of a network lives in its activation arena.

@@ -101,7 +101,7 @@ public final class ConvLayer: Layer {
 
     /// With spectral norm, the power iteration a training forward makes, on the state alone
     /// (u and v of `memory`'s buffers from its `weight_orig`); nothing otherwise.
-    func advanceSpectralNorm(in memory: NetworkMemory) {
+    func advanceSpectralNorm(in memory: NetworkState) {
         guard let spectral else { return }
         spectralNormPowerIteration(rows: geometry.outputChannels, columns: geometry.columnRows,
                                    weight: memory.parameters.base + weight.offset,

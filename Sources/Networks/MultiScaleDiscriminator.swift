@@ -31,13 +31,14 @@ public final class MultiScaleDiscriminator: Network {
     /// Builds the network for `batch` images and initializes it as the reference does (conv
     /// weights N(0, 0.02), biases 0, InstanceNorm 1 and 0, spectral-norm u, v random unit
     /// vectors) from `seed`.
-    /// With `sharingStateWith`, the new instance runs on `other`'s parameters, gradients and
-    /// buffers with activations of its own (one discriminator applied to several inputs per step).
+    /// With `state`, the new instance is a workspace over that state (another instance's
+    /// `memory.state`): one discriminator applied to several inputs per step, each with its own
+    /// activations.
     /// The input's, scores' and features' gradients are exposed (losses write the scores' and
     /// features', the generator reads the input's).
     public init(_ configuration: DiscriminatorConfiguration, batch: Int, seed: UInt64 = 0,
                 gradientMemory: GradientMemory = .byLifetime,
-                sharingStateWith other: MultiScaleDiscriminator? = nil) throws {
+                state: NetworkState? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
         self.batch = batch
@@ -45,7 +46,7 @@ public final class MultiScaleDiscriminator: Network {
         (input, scales) = Self.build(configuration, in: builder)
         layers = builder.layers
         parameterStarts = builder.parameterStarts
-        memory = builder.makeMemory(seed: seed, gradientMemory: gradientMemory, sharingStateWith: other?.memory)
+        memory = builder.makeMemory(seed: seed, gradientMemory: gradientMemory, state: state)
     }
 
     /// The `state_dict` of `configuration` (keys, shapes, parameter count) without allocating

@@ -35,9 +35,12 @@ extension Network {
 
 extension Network {
     /// The power iteration of every spectral-normalized conv, as a training forward makes it,
-    /// without running the network: u and v change, nothing else does.
-    public func advanceSpectralNorms() {
-        for layer in layers { (layer as? ConvLayer)?.advanceSpectralNorm(in: memory) }
+    /// on `state` (this network's own by default, or another of its layout) without running
+    /// the network: u and v change, nothing else does.
+    public func advanceSpectralNorms(of state: NetworkState? = nil) {
+        let state = state ?? memory.state
+        precondition(state.hasLayout(of: memory.state), "advanceSpectralNorms: a state of another layout")
+        for layer in layers { (layer as? ConvLayer)?.advanceSpectralNorm(in: state) }
     }
 }
 

@@ -133,17 +133,27 @@ public final class NetworkBuilder {
         statisticsScratchCount = max(statisticsScratchCount, 2 * channels + 1)
     }
 
-    /// Allocates every arena and initializes parameters and buffers from `seed`; with
-    /// `gradients` `gradientMemory` says how activation gradients are laid out, without them
-    /// the memory serves inference only and `activationMemory` says how activations are laid
-    /// out. With `shared`, parameters, their gradients and buffers are `shared`'s (and are not
-    /// initialized again).
+    /// A new state of this network's layout (with parameter gradients when `gradients`),
+    /// its parameters and buffers initialized from `seed`.
+    public func makeState(seed: UInt64, gradients: Bool = true) -> NetworkState {
+        let state = NetworkState(parameterLayout: parameters, bufferLayout: buffers, entries: self.state, gradients: gradients)
+        initialize(state, seed: seed)
+        return state
+    }
+
+    /// A workspace over `state`, or over a new state initialized from `seed` (with gradients
+    /// when `gradients`). With gradients `gradientMemory` says how activation gradients are
+    /// laid out; without them the memory serves inference only and `activationMemory` says how
+    /// activations are laid out.
     public func makeMemory(seed: UInt64, gradients: Bool = true, gradientMemory: GradientMemory = .byLifetime,
                            activationMemory: ActivationMemory = .byLifetime,
-                           sharingStateWith shared: NetworkMemory? = nil) -> NetworkMemory {
-        let memory = NetworkMemory(self, gradients: gradients, gradientMemory: gradientMemory,
-                                   activationMemory: activationMemory, sharing: shared)
-        if shared != nil { return memory }
+                           state: NetworkState? = nil) -> NetworkMemory {
+        NetworkMemory(self, state: state ?? makeState(seed: seed, gradients: gradients),
+                      gradientMemory: gradientMemory, activationMemory: activationMemory)
+    }
+
+    /// Initializes every parameter and buffer of `memory` as the reference's `define_network`.
+    private func initialize(_ memory: NetworkState, seed: UInt64) {
         var random = SeededRandom(seed: seed)
         for entry in state {
             let (layout, arena) = entry.kind == .parameter
@@ -162,6 +172,5 @@ public final class NetworkBuilder {
                 for i in values.indices { values[i] /= norm }
             }
         }
-        return memory
     }
 }

@@ -1,20 +1,14 @@
 import Kernels
 import Tensors
 
-/// Every arena of one built network: parameters with their gradients (one layout, so the
-/// optimizer is one loop and the allreduce one call), buffers, activations (planned by
-/// lifetime without gradients, see `ActivationPlan`), their gradients (planned by lifetime,
-/// see `GradientPlan`), and shared scratch. Allocated once; a step allocates nothing.
+/// The workspace of one built network over a `NetworkState`: activations (planned by lifetime
+/// without gradients, see `ActivationPlan`), their gradients (planned by lifetime, see
+/// `GradientPlan`), and shared scratch. Allocated once; a step allocates nothing.
 public final class NetworkMemory {
-    public let parameterLayout: Layout
-    public let bufferLayout: Layout
+    /// The parameters, their gradients and the buffers this workspace runs on.
+    public let state: NetworkState
     /// Every feature map and saved value, in the order layers registered them (forward order).
     public let activationLayout: Layout
-    /// Every parameter and buffer in `state_dict` order.
-    public let state: [StateEntry]
-    public let parameters: Arena
-    public let parameterGradients: Arena
-    public let buffers: Arena
     /// Where each activation and saved value lives in `activations`.
     public let activationPlan: ActivationPlan
     /// The activations, laid out by `activationPlan`: read and write them through `value(_:)`
@@ -37,37 +31,25 @@ public final class NetworkMemory {
     /// (synchronized BatchNorm); when nil, each process uses its own batch (as DDP by default).
     public var replicaStatistics: (any ReplicaStatistics)?
 
+    /// The state's arenas and layouts, as the layers and the optimizers reach them.
+    public var parameterLayout: Layout { state.parameterLayout }
+    public var bufferLayout: Layout { state.bufferLayout }
+    public var parameters: Arena { state.parameters }
+    public var parameterGradients: Arena { state.parameterGradients }
+    public var buffers: Arena { state.buffers }
     /// Whether gradient arenas exist; inference-only memory has none.
-    public let hasGradients: Bool
-    /// Whether the network can run (its memory was not built `.stateOnly`).
-    public let canRun: Bool
+    public var hasGradients: Bool { state.hasGradients }
 
-    /// With `shared`, parameters, their gradients and buffers are `shared`'s arenas (one
-    /// network run several times per step with coexisting activations, as SPARNetHD's
-    /// discriminator on real, detached fake and fake images); the layouts must be identical.
-    init(_ builder: NetworkBuilder, gradients: Bool, gradientMemory: GradientMemory,
-         activationMemory: ActivationMemory, sharing shared: NetworkMemory? = nil) {
-        parameterLayout = builder.parameters
-        bufferLayout = builder.buffers
+    /// A workspace for `builder`'s network over `state` (whose layout must be the builder's).
+    init(_ builder: NetworkBuilder, state: NetworkState, gradientMemory: GradientMemory, activationMemory: ActivationMemory) {
+        precondition(state.entries == builder.state && state.parameterLayout.elementCount == builder.parameters.elementCount
+                     && state.bufferLayout.elementCount == builder.buffers.elementCount,
+                     "NetworkMemory: a workspace over a state of another layout")
+        self.state = state
+        let gradients = state.hasGradients
         activationLayout = builder.activations
-        state = builder.state
-        hasGradients = gradients
-        canRun = activationMemory != .stateOnly
-        if let shared {
-            precondition(shared.state == builder.state && shared.parameterLayout.elementCount == builder.parameters.elementCount
-                         && shared.bufferLayout.elementCount == builder.buffers.elementCount,
-                         "NetworkMemory: sharing state between networks of different layouts")
-            precondition(!gradients || shared.hasGradients, "NetworkMemory: sharing state without gradients")
-            parameters = shared.parameters
-            parameterGradients = gradients ? shared.parameterGradients : Arena(count: 0)
-            buffers = shared.buffers
-        } else {
-            parameters = Arena(builder.parameters)
-            parameterGradients = gradients ? Arena(builder.parameters) : Arena(count: 0)
-            buffers = Arena(builder.buffers)
-        }
         activationPlan = ActivationPlan(builder, gradients: gradients, memory: activationMemory)
-        activations = Arena(count: canRun ? activationPlan.elementCount : 0)
+        activations = Arena(count: activationPlan.elementCount)
         activationOffsets = Self.offsetTable(activationPlan.offsets)
         let plan = gradients
             ? GradientPlan(layers: builder.layers, activations: builder.activations,
@@ -76,7 +58,7 @@ public final class NetworkMemory {
         gradientPlan = plan
         activationGradients = Arena(count: plan?.elementCount ?? 0)
         gradientOffsets = Self.offsetTable(plan?.offsets ?? Array(repeating: -1, count: activationPlan.offsets.count))
-        scratch = Arena(count: canRun ? builder.scratchCount : 0)
+        scratch = Arena(count: builder.scratchCount)
         statisticsScratchCount = max(builder.statisticsScratchCount, 1)
         statisticsScratch = .allocate(capacity: statisticsScratchCount)
         statisticsScratch.initialize(repeating: 0, count: statisticsScratchCount)
@@ -97,11 +79,10 @@ public final class NetworkMemory {
     }
 
     /// Number of trainable parameters (PyTorch's `sum(p.numel() for p in parameters())`).
-    public var parameterCount: Int { parameterLayout.entries.reduce(0) { $0 + $1.slot.count } }
+    public var parameterCount: Int { state.parameterCount }
 
     /// Pointers for one forward or backward pass.
     public func pass(training: Bool) -> Pass {
-        precondition(canRun, "NetworkMemory: built .stateOnly (its state alone), it cannot run a pass")
         return Pass(training: training, parameters: parameters.base, parameterGradients: parameterGradients.base,
              buffers: buffers.base, activations: activations.base, activationOffsets: activationOffsets,
              activationGradients: activationGradients.base, gradientOffsets: gradientOffsets, scratch: scratch.base,
@@ -112,7 +93,6 @@ public final class NetworkMemory {
     /// layer that produced it (`encoder.1.conv1.out`), or nil: `--debug`'s guard on every layer.
     /// Without gradients only the exposed activations keep their values after forward.
     public func firstNonfiniteActivation() -> String? {
-        guard canRun else { return nil }
         for (activation, exposed) in zip(activationPlan.activations, activationPlan.isExposed) where exposed {
             if activations[activation.slot].contains(where: { !$0.isFinite }) {
                 return String(activation.key.prefix { $0 != "#" })
@@ -126,7 +106,6 @@ public final class NetworkMemory {
     /// `exposeGradient`, `exposeActivation`): other activations share memory and hold nothing
     /// meaningful outside forward.
     public func value(_ map: FeatureMap) -> UnsafeMutablePointer<Float> {
-        precondition(canRun, "NetworkMemory.value: built .stateOnly, it has no activations")
         precondition(activationPlan.isExposed[map.index],
                      "NetworkMemory.value: \(activationLayout.entries[map.index].key) shares memory with other activations (not exposed)")
         return activations.base + activationOffsets[map.index]
@@ -149,11 +128,8 @@ public final class NetworkMemory {
         zeroActivationGradients()
     }
 
-    /// Zeroes the parameter gradients (shared with every network sharing this state).
-    public func zeroParameterGradients() {
-        precondition(hasGradients, "NetworkMemory.zeroParameterGradients: inference-only memory")
-        zeroFill(parameterGradients.base, count: parameterGradients.count)
-    }
+    /// Zeroes the parameter gradients (shared with every workspace over this state).
+    public func zeroParameterGradients() { state.zeroParameterGradients() }
 
     /// Zeroes this network's exposed activation gradients (the others are zeroed during
     /// backward, when their lifetime begins), before a loss writes the outputs' gradients.

@@ -16,7 +16,7 @@ public struct StateMismatchError: Error, CustomStringConvertible {
     }
 }
 
-extension NetworkMemory {
+extension NetworkState {
     /// The layout and arena holding `entry`.
     private func storage(_ entry: StateEntry) -> (Layout.Entry, Arena) {
         entry.kind == .parameter
@@ -26,27 +26,27 @@ extension NetworkMemory {
 
     /// Shapes of every parameter and buffer, in `state_dict` order.
     public var stateShapes: [(key: String, shape: Shape)] {
-        state.map { ($0.key, storage($0).0.shape) }
+        entries.map { ($0.key, storage($0).0.shape) }
     }
 
     /// Copies every tensor of a `state_dict` into the arenas. Keys must match exactly (a
     /// scalar buffer may come as shape [] or [1]); on any mismatch nothing is loaded.
     public func loadState(_ tensors: [String: HostTensor]) throws {
         var missing: [String] = [], mismatches: [(String, Shape, Shape)] = []
-        for entry in state {
+        for entry in entries {
             guard let tensor = tensors[entry.key] else { missing.append(entry.key); continue }
             let expected = storage(entry).0.shape
             if tensor.shape != expected && !(expected.elementCount == 1 && tensor.values.count == 1) {
                 mismatches.append((entry.key, expected, tensor.shape))
             }
         }
-        let known = Set(state.map(\.key))
+        let known = Set(entries.map(\.key))
         let unexpected = tensors.keys.filter { !known.contains($0) }.sorted()
         guard missing.isEmpty, unexpected.isEmpty, mismatches.isEmpty else {
             throw StateMismatchError(missing: missing, unexpected: unexpected,
                                      shapeMismatches: mismatches.map { (key: $0.0, expected: $0.1, found: $0.2) })
         }
-        for entry in state {
+        for entry in entries {
             let (layoutEntry, arena) = storage(entry)
             arena.copy(tensors[entry.key]!.values, into: layoutEntry.slot)
         }
@@ -54,7 +54,7 @@ extension NetworkMemory {
 
     /// Every parameter and buffer as host tensors, in `state_dict` order.
     public func exportState() -> [(key: String, elementType: StateEntry.ElementType, tensor: HostTensor)] {
-        state.map { entry in
+        entries.map { entry in
             let (layoutEntry, arena) = storage(entry)
             return (entry.key, entry.elementType, HostTensor(shape: layoutEntry.shape, values: arena.array(layoutEntry.slot)))
         }
@@ -64,4 +64,13 @@ extension NetworkMemory {
     public func exportGradients() -> [(key: String, tensor: HostTensor)] {
         parameterLayout.entries.map { ($0.key, HostTensor(shape: $0.shape, values: parameterGradients.array($0.slot))) }
     }
+}
+
+extension NetworkMemory {
+    /// `state.loadState(_:)`.
+    public func loadState(_ tensors: [String: HostTensor]) throws { try state.loadState(tensors) }
+    /// `state.exportState()`.
+    public func exportState() -> [(key: String, elementType: StateEntry.ElementType, tensor: HostTensor)] { state.exportState() }
+    /// `state.exportGradients()`.
+    public func exportGradients() -> [(key: String, tensor: HostTensor)] { state.exportGradients() }
 }

@@ -14,7 +14,7 @@ import Tensors
 public final class SPARNetHDTrainer: Trainer {
     public let generator: SPARNet
     /// The exponential moving average of the generator (the reference's netH).
-    public let averageGenerator: SPARNet
+    public let averageGenerator: NetworkState
     /// One discriminator (its parameters) applied to HR, to SR detached and to SR.
     public let discriminatorOnReal: MultiScaleDiscriminator
     private let discriminatorOnFake: MultiScaleDiscriminator
@@ -69,14 +69,14 @@ public final class SPARNetHDTrainer: Trainer {
                                     message: "\(discriminatorConfiguration.inputHeight)×\(discriminatorConfiguration.inputWidth) differs from the generator's output \(size)×\(size)")
         }
         generator = try SPARNet(generatorConfiguration, batch: batchPerRank, seed: seed)
-        // Saved and exported, never run here: its state alone, no activations or scratch.
-        averageGenerator = try SPARNet(generatorConfiguration, batch: batchPerRank, seed: seed, trainable: false,
-                                       activationMemory: .stateOnly)
+        // netH starts as a copy of netG (the reference's deepcopy); saved and exported, never
+        // run here: a state without a workspace.
+        averageGenerator = NetworkState(copying: generator.memory.state)
         discriminatorOnReal = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank, seed: seed &+ 1)
         discriminatorOnFake = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank,
-                                                          sharingStateWith: discriminatorOnReal)
+                                                          state: discriminatorOnReal.memory.state)
         discriminatorForGenerator = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank,
-                                                                sharingStateWith: discriminatorOnReal)
+                                                                state: discriminatorOnReal.memory.state)
         if let vggState {
             let perceptual = PerceptualLoss(batch: batchPerRank, height: size, width: size)
             try perceptual.network.memory.loadState(vggState)
@@ -102,9 +102,9 @@ public final class SPARNetHDTrainer: Trainer {
             communicator.broadcast(memory.parameters.base, byteCount: memory.parameters.count * 4, root: 0)
             communicator.broadcast(memory.buffers.base, byteCount: memory.buffers.count * 4, root: 0)
         }
-        // netH starts as a copy of netG (the reference's deepcopy).
-        _ = averageGenerator.memory.parameters.buffer.update(fromContentsOf: generator.memory.parameters.buffer)
-        _ = averageGenerator.memory.buffers.buffer.update(fromContentsOf: generator.memory.buffers.buffer)
+        // netH is a copy of netG as broadcast (the reference's deepcopy).
+        _ = averageGenerator.parameters.buffer.update(fromContentsOf: generator.memory.parameters.buffer)
+        _ = averageGenerator.buffers.buffer.update(fromContentsOf: generator.memory.buffers.buffer)
     }
 
     /// The run's trainer: `generator`, `discriminator`, `train` and `distributed` of a
@@ -185,10 +185,10 @@ public final class SPARNetHDTrainer: Trainer {
     /// G steps), then the power iteration H's own training-mode forward makes in the reference
     /// (`ema_img_SR = netH(img_LR)`, an output only shown, so only its u, v updates matter).
     private func updateAverage() {
-        let g = generator.memory, h = averageGenerator.memory
+        let g = generator.memory, h = averageGenerator
         updateExponentialMovingAverage(h.parameters, toward: g.parameters, decay: emaDecay)
         updateExponentialMovingAverage(h.buffers, toward: g.buffers, decay: emaDecay)
-        averageGenerator.advanceSpectralNorms()
+        generator.advanceSpectralNorms(of: h)
     }
 
     /// G's losses (pixel, perceptual, feature matching, adversarial) into `totals[0...3]`: every
@@ -258,16 +258,16 @@ public final class SPARNetHDTrainer: Trainer {
     public func checkpointContents() -> Checkpoint.Contents {
         let g = generator.memory, d = discriminatorOnReal.memory
         return Checkpoint.Contents(
-            networks: [("generator", g), ("generator_ema", averageGenerator.memory), ("discriminator", d)],
+            networks: [("generator", g.state), ("generator_ema", averageGenerator), ("discriminator", d.state)],
             optimizers: [("generator", generatorOptimizer, g.parameterLayout),
                          ("discriminator", discriminatorOptimizer, d.parameterLayout)])
     }
 
     public func restore(from checkpoint: Checkpoint.Loaded) throws {
         let g = generator.memory, d = discriminatorOnReal.memory
-        try checkpoint.restore("generator", into: g)
-        try checkpoint.restore("generator_ema", into: averageGenerator.memory)
-        try checkpoint.restore("discriminator", into: d)
+        try checkpoint.restore("generator", into: g.state)
+        try checkpoint.restore("generator_ema", into: averageGenerator)
+        try checkpoint.restore("discriminator", into: d.state)
         try checkpoint.restore(optimizer: generatorOptimizer, of: "generator", layout: g.parameterLayout)
         try checkpoint.restore(optimizer: discriminatorOptimizer, of: "discriminator", layout: d.parameterLayout)
     }

@@ -134,13 +134,13 @@ public final class SPARNetTrainer: Trainer {
 
     public func checkpointContents() -> Checkpoint.Contents {
         let memory = network.memory
-        return Checkpoint.Contents(networks: [("generator", memory)],
+        return Checkpoint.Contents(networks: [("generator", memory.state)],
                                    optimizers: [("generator", optimizer, memory.parameterLayout)])
     }
 
     public func restore(from checkpoint: Checkpoint.Loaded) throws {
         let memory = network.memory
-        try checkpoint.restore("generator", into: memory)
+        try checkpoint.restore("generator", into: memory.state)
         try checkpoint.restore(optimizer: optimizer, of: "generator", layout: memory.parameterLayout)
     }
 

@@ -99,9 +99,9 @@ private func trajectoryLossNames(hd: Bool) -> [(reference: String, ours: String)
 }
 
 /// The networks whose state the file records, by its names: G, and D and H for SPARNetHD.
-private func trajectoryNetworks(_ trainer: any Trainer) -> [(name: String, memory: NetworkMemory)] {
-    guard let hd = trainer as? SPARNetHDTrainer else { return [("G", trainer.generator.memory)] }
-    return [("G", hd.generator.memory), ("D", hd.discriminatorOnReal.memory), ("H", hd.averageGenerator.memory)]
+private func trajectoryNetworks(_ trainer: any Trainer) -> [(name: String, state: NetworkState)] {
+    guard let hd = trainer as? SPARNetHDTrainer else { return [("G", trainer.generator.memory.state)] }
+    return [("G", hd.generator.memory.state), ("D", hd.discriminatorOnReal.memory.state), ("H", hd.averageGenerator)]
 }
 
 /// The run configuration the reference's options describe.
@@ -208,7 +208,7 @@ private let noiseFloorMultiplier = 25.0
 
 /// One line for the parameters of `memory` and one for its buffers, judged by `rule`
 /// (buffers after step 0 always tightly).
-private func compareState(_ report: inout ParityReport, _ group: String, _ memory: NetworkMemory,
+private func compareState(_ report: inout ParityReport, _ group: String, _ memory: NetworkState,
                           _ fixture: ReferenceFixture, parameters parameterRule: StateRule) throws {
     let expected = try fixture.tensors(inGroup: group)
     let parameterKeys = Set(memory.parameterLayout.entries.map(\.key))

@@ -28,7 +28,7 @@ import TestSupport
 
     @discardableResult
     static func save(_ network: SPARNet, _ adam: Adam, step: Int, to directory: String, keep: Int = 3) throws -> String {
-        try Checkpoint.save(.init(networks: [("generator", network.memory)],
+        try Checkpoint.save(.init(networks: [("generator", network.memory.state)],
                                   optimizers: [("generator", adam, network.memory.parameterLayout)]),
                             position: RunPosition(step: step, epoch: 2, position: 40), seed: 77, worldSize: 2,
                             configurationJSON: #"{"model":"sparnet"}"#, model: "sparnet", to: directory, keep: keep)
@@ -45,7 +45,7 @@ import TestSupport
         #expect(loaded.position == RunPosition(step: 12, epoch: 2, position: 40))
         #expect(loaded.seed == 77 && loaded.worldSize == 2 && loaded.model == "sparnet")
         let (other, otherAdam) = try Self.trainedNetwork(seed: 2)
-        try loaded.restore("generator", into: other.memory)
+        try loaded.restore("generator", into: other.memory.state)
         try loaded.restore(optimizer: otherAdam, of: "generator", layout: other.memory.parameterLayout)
         let all = { (arena: Arena) in arena.array(.init(offset: 0, count: arena.count)) }
         #expect(all(other.memory.parameters) == all(network.memory.parameters))
@@ -81,14 +81,14 @@ import TestSupport
         let path = try Self.save(network, adam, step: 5, to: directory)
         // Another architecture: the error names the file and lists the missing keys.
         let other = try SPARNet(.tiny, batch: 1)
-        #expect { try Checkpoint.load(path).restore("generator", into: other.memory) } throws: { error in
+        #expect { try Checkpoint.load(path).restore("generator", into: other.memory.state) } throws: { error in
             "\(error)".contains(path) && "\(error)".contains("missing key")
         }
         // Truncated to half its size.
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let truncated = directory + "/truncated.h5"
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: truncated))
-        #expect { _ = try Checkpoint.load(truncated).restore("generator", into: network.memory) } throws: { error in
+        #expect { _ = try Checkpoint.load(truncated).restore("generator", into: network.memory.state) } throws: { error in
             "\(error)".contains(truncated)
         }
         // Not a checkpoint at all.

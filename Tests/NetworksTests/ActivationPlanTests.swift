@@ -56,21 +56,6 @@ import TestSupport
         }
     }
 
-    @Test("State-only memory keeps the state and no activations or scratch, and refuses to run")
-    func stateOnlyMemory() async throws {
-        let kept = try SPARNet(.sparnet, batch: 2, seed: 4, trainable: false, activationMemory: .stateOnly)
-        let inference = try SPARNet(.sparnet, batch: 2, seed: 4, trainable: false)
-        #expect(!kept.memory.canRun && inference.memory.canRun)
-        #expect(Array(kept.memory.parameters.buffer) == Array(inference.memory.parameters.buffer))
-        #expect(Array(kept.memory.buffers.buffer) == Array(inference.memory.buffers.buffer))
-        #expect(kept.memory.scratch.count == 0 && inference.memory.scratch.count > 0)
-        #expect(kept.memory.firstNonfiniteActivation() == nil)
-        await #expect(processExitsWith: .failure) {
-            let network = try SPARNet(.tiny, batch: 1, trainable: false, activationMemory: .stateOnly)
-            network.forward(training: false)
-        }
-    }
-
     /// Outputs and attention maps of two inference forwards (different inputs: nothing stale
     /// may leak from the first), on memory laid out as `activationMemory` says, or with gradients.
     static func infer(_ configuration: SPARNetConfiguration, memory activationMemory: ActivationMemory?)

@@ -45,7 +45,7 @@ import Verification
         let d3 = d.parameters.array(.init(offset: 0, count: d.parameters.count))
         #expect(g3 != g0 && d3 != d0)
         // The average moved 0.1% of the way per step: still close to the initial weights.
-        let h = trainer.averageGenerator.memory.parameters.array(.init(offset: 0, count: g.parameters.count))
+        let h = trainer.averageGenerator.parameters.array(.init(offset: 0, count: g.parameters.count))
         var fromStart = 0.0, fromCurrent = 0.0
         for i in h.indices {
             fromStart = max(fromStart, Double(abs(h[i] - g0[i])))
