@@ -61,12 +61,13 @@ let package = Package(
         ]),
 
         // Shared by the test targets: Double references, gradient checking, fixture lookup.
-        .target(name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Kernels", "Imaging", "Datasets", "HDF5"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport", "HDF5"]),
         .testTarget(name: "CollectivesTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Configuration", "Networks", "Collectives", "Verification", "TestSupport"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "HDF5"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Configuration", "Networks", "Collectives", "Datasets",
+                                                     "Verification", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "HDF5", "Datasets", "Imaging"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Networks", "Optimizers", "Tensors", "HDF5", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),

@@ -118,7 +118,7 @@ import TestSupport
 
     @Test func previewOfBadShardsNamesTheFile() throws {
         let directory = Fixtures.temporaryDirectory("prepare-bad-shard")
-        let bad = try ImageDatasetTests.writeBadShards(in: directory)
+        let bad = try BadShards.write(in: directory)
         for (path, message) in bad {
             let result = try prepare(["--preview", "1", "--data", path, "--out", directory + "/grid.png"])
             #expect(result.status == 1 && result.errors.contains(path) && result.errors.contains(message), "\(result)")

@@ -1,0 +1,64 @@
+import Collectives
+import Configuration
+import Datasets
+import Foundation
+import Testing
+import TestSupport
+import Training
+
+/// The session in process, on one rank: steps, logs, checkpoints, resume and the stop request.
+@Suite struct TrainingSessionTests {
+    /// The quick start's tiny generator on 24 synthetic faces, batch 8, `maxSteps` steps.
+    static func configuration(data: String, maxSteps: Int) throws -> RunConfiguration {
+        try RunConfiguration.load(yamlPath: nil, overrides: [
+            "generator.preset=tiny", "data.train=[\"\(data)\"]", "data.scale_factor=4", "data.workers=1",
+            "train.batch_size=8", "train.max_steps=\(maxSteps)", "train.epochs=100",
+            "checkpoint.every_steps=2", "checkpoint.keep=5", "log.every_steps=1", "log.images_every_steps=0",
+            "log.tensorboard=false",
+        ])
+    }
+
+    final class LineBox: @unchecked Sendable { var lines: [String] = [] }
+
+    @Test("Steps log every term and checkpoint; --resume auto continues from the newest; a stop request checkpoints at once")
+    func stepsCheckpointsResumeAndStop() throws {
+        let directory = Fixtures.temporaryDirectory("session")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = directory + "/synthetic.h5"
+        try SyntheticFaces(seed: 1, size: 32).writeShards(to: data, count: 24, threads: 1)
+        let run = directory + "/run"
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+
+        let log = LineBox()
+        let first = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 4),
+                                        communicator: LocalCommunicator(), runDirectory: run, resume: .none,
+                                        buildVersion: "test") { log.lines.append($0) }
+        try first.run { false }
+        #expect(first.currentStep == 4)
+        let names = try FileManager.default.contentsOfDirectory(atPath: run)
+        #expect(names.contains("checkpoint-00000002.h5") && names.contains("checkpoint-00000004.h5"), "\(names)")
+        let metrics = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(metrics.count == 4 && metrics.allSatisfy { $0.contains("\"loss_pixel\"") }, "\(metrics)")
+        #expect(log.lines.contains { $0.hasPrefix("step 4/4") && $0.contains("pixel ") }, "\(log.lines)")
+
+        // A new session on the same directory without --resume is refused, naming the way on.
+        #expect(throws: TrainingError.self) {
+            _ = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 6),
+                                    communicator: LocalCommunicator(), runDirectory: run, resume: .none,
+                                    buildVersion: "test") { _ in }
+        }
+
+        let resumedLog = LineBox()
+        let resumed = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 6),
+                                          communicator: LocalCommunicator(), runDirectory: run, resume: .auto,
+                                          buildVersion: "test") { resumedLog.lines.append($0) }
+        #expect(resumed.currentStep == 4)
+        #expect(resumedLog.lines.contains { $0.contains("resumed from") && $0.contains("checkpoint-00000004.h5") },
+                "\(resumedLog.lines)")
+        var asked = 0
+        try resumed.run { asked += 1; return asked > 1 }   // one more step, then a stop request
+        #expect(resumed.currentStep == 5)
+        #expect(resumedLog.lines.contains("stop requested at step 5: writing a checkpoint"), "\(resumedLog.lines)")
+        #expect(FileManager.default.fileExists(atPath: run + "/checkpoint-00000005.h5"))
+    }
+}
