@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 
 /// `c (m, n) = alpha · op(a) · op(b) + beta · c`, row-major, on OpenBLAS `cblas_sgemm`, split
@@ -136,4 +137,25 @@ public enum BLAS {
     /// The OpenBLAS kernel chosen for this CPU (e.g. "Haswell", "SkylakeX"); it depends on
     /// `OPENBLAS_CORETYPE` when that is set.
     public static var coreName: String { String(cString: sparnet_blas_core()) }
+
+    /// A warning when the OpenBLAS kernel `core` runs far below what a CPU with `cpuFlags`
+    /// can (naming the setting that fixes it), nil otherwise. OpenBLAS 0.3.21 does not know
+    /// CPUs newer than itself (Sapphire and Emerald Rapids among them) and falls back to
+    /// Prescott's SSE3 code: measured ≈ 19 GFLOP/s of sgemm on such a core against ≈ 200 with
+    /// its SkylakeX kernel.
+    public static func kernelWarning(core: String = coreName, cpuFlags: Set<String> = cpuFlags) -> String? {
+        guard core == "Prescott" else { return nil }
+        let better = cpuFlags.contains("avx512f") ? "SkylakeX" : cpuFlags.contains("avx2") ? "Haswell" : nil
+        return better.map {
+            "warning: OpenBLAS runs its generic Prescott (SSE3) kernel on this CPU, about 10× slower than its \($0) kernel; set OPENBLAS_CORETYPE=\($0) in the environment of every rank"
+        }
+    }
+
+    /// The CPU's feature flags as Linux lists them (`/proc/cpuinfo`); empty elsewhere.
+    public static let cpuFlags: Set<String> = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }()
 }

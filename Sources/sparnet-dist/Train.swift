@@ -112,5 +112,7 @@ struct Train: ParsableCommand {
                 print("  " + line)
             }
         }
+        // Rank 0's kernel speaks for the job: launchers give every rank one environment.
+        if communicator.isCoordinator, let warning = BLAS.kernelWarning() { print(warning) }
     }
 }

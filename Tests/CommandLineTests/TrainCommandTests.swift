@@ -107,6 +107,24 @@ import TestSupport
         }
     }
 
+    /// Whether this CPU runs AVX2 code (`/proc/cpuinfo`).
+    static let hasAVX2 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" avx2")
+
+    @Test("OpenBLAS's Prescott fallback on an AVX2 CPU is one warning line naming the fix; a native kernel gets none",
+          .enabled(if: hasAVX2, "needs an AVX2 CPU"))
+    func fallbackKernelIsWarned() throws {
+        // The environment of these two runs only: the warning is about OPENBLAS_CORETYPE.
+        for (core, warned) in [("Prescott", true), ("Haswell", false)] {
+            let result = try Command.run(Command.sparnetDist, ["train", "--config", Self.debugConfig, "--data", Self.data,
+                                                               "--run-dir", Fixtures.temporaryDirectory("train-core"),
+                                                               "--debug", "--steps", "1"],
+                                         environment: ["OPENBLAS_CORETYPE": core])
+            #expect(result.status == 0, "\(result)")
+            #expect(result.output.contains("\(core) kernel"), "\(result)")
+            #expect(result.output.contains("warning: OpenBLAS runs its generic Prescott") == warned, "\(core): \(result)")
+        }
+    }
+
     @Test func gradientAccumulationMatchesTheWholeBatch() throws {
         // Batch 4 in one pass vs 2 micro-batches of 2 (InstanceNorm: no cross-sample statistics),
         // one step: the averaged gradient (Adam's first moment) agrees to rounding (the conv

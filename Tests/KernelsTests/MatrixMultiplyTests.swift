@@ -41,4 +41,15 @@ import TestSupport
             #expect(r.passed, "\(r)")
         }
     }
+
+    @Test("Prescott's fallback kernel on an AVX-512 or AVX2 CPU is named with the setting that fixes it")
+    func fallbackKernelIsWarned() {
+        let avx512 = BLAS.kernelWarning(core: "Prescott", cpuFlags: ["sse3", "avx2", "avx512f"])
+        #expect(avx512?.contains("OPENBLAS_CORETYPE=SkylakeX") == true, "\(String(describing: avx512))")
+        #expect(BLAS.kernelWarning(core: "Prescott", cpuFlags: ["sse3", "avx2"])?.contains("OPENBLAS_CORETYPE=Haswell") == true)
+        #expect(BLAS.kernelWarning(core: "Prescott", cpuFlags: ["sse3"]) == nil)
+        #expect(BLAS.kernelWarning(core: "SkylakeX", cpuFlags: ["avx2", "avx512f"]) == nil)
+        #expect(BLAS.kernelWarning(core: "Haswell", cpuFlags: ["avx2"]) == nil)
+        #expect(BLAS.cpuFlags.contains("sse2"), "every x86-64 CPU lists sse2: \(BLAS.cpuFlags.sorted().prefix(8))")
+    }
 }
