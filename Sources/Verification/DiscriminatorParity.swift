@@ -121,12 +121,8 @@ func verifyDiscriminator(_ fixture: ReferenceFixture) throws -> ParityReport {
         throw HDF5Error(file: file, object: "/grads", "holds \(referenceGradients.count) tensors, the network has \(gradients.count) parameters")
     }
     report.compareAll("grads (\(referenceGradients.count) tensors)",
-                      try referenceGradients.keys.sorted().map { key in
-                          guard let ours = gradients[key] else {
-                              throw HDF5Error(file: file, object: "/grads/\(key)", "is not a parameter of the network")
-                          }
-                          return (key, ours, referenceGradients[key]!.values)
-                      },
+                      try fixture.paired(referenceGradients, in: "/grads",
+                                         absent: "is not a parameter of the network") { gradients[$0] },
                       relativeToMax: ParityTolerance.gradient, globalScale: true)
     let inputGradient = try fixture.tensor("input_grad")
     guard inputGradient.shape == network.input.shape else {
@@ -139,12 +135,8 @@ func verifyDiscriminator(_ fixture: ReferenceFixture) throws -> ParityReport {
         let expected = try fixture.tensors(inGroup: "train/spectral_norm")
         let state = Dictionary(uniqueKeysWithValues: memory.exportState().map { ($0.key, $0.tensor.values) })
         report.compareAll("train/spectral_norm (\(expected.count) u, v)",
-                          try expected.keys.sorted().map { key in
-                              guard let ours = state[key] else {
-                                  throw HDF5Error(file: file, object: "/train/spectral_norm/\(key)", "is not a buffer of the network")
-                              }
-                              return (key, ours, expected[key]!.values)
-                          },
+                          try fixture.paired(expected, in: "/train/spectral_norm",
+                                             absent: "is not a buffer of the network") { state[$0] },
                           relativeToMax: ParityTolerance.forward, globalScale: false)
     } else if configuration.spectralNorm {
         throw HDF5Error(file: file, object: "/train/spectral_norm", "is missing although config.spectral_norm is true")

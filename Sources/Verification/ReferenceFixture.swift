@@ -83,4 +83,15 @@ public struct ReferenceFixture {
         }
         return value.doubleValue
     }
+
+    /// Each of `expected` (a group's tensors, read from `group`) beside ours, `ours(key)`,
+    /// sorted by key; a key we have no tensor for is an error naming it and what it should
+    /// be (`absent`, e.g. "is not a parameter of the network").
+    func paired(_ expected: [String: HostTensor], in group: String, absent: String,
+                ours: (String) -> [Float]?) throws -> [(key: String, actual: [Float], expected: [Float])] {
+        try expected.keys.sorted().map { key in
+            guard let actual = ours(key) else { throw HDF5Error(file: path, object: "\(group)/\(key)", absent) }
+            return (key, actual, expected[key]!.values)
+        }
+    }
 }

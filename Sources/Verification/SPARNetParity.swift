@@ -95,12 +95,8 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
     let gradients = Dictionary(uniqueKeysWithValues: memory.exportGradients().map { ($0.key, $0.tensor.values) })
     let referenceGradients = try fixture.tensors(inGroup: "train/grads")
     report.compareAll("train/grads (\(referenceGradients.count) tensors)",
-                      try referenceGradients.keys.sorted().map { key in
-                          guard let ours = gradients[key] else {
-                              throw HDF5Error(file: file, object: "/train/grads/\(key)", "is not a parameter of the network")
-                          }
-                          return (key, ours, referenceGradients[key]!.values)
-                      },
+                      try fixture.paired(referenceGradients, in: "/train/grads",
+                                         absent: "is not a parameter of the network") { gradients[$0] },
                       relativeToMax: ParityTolerance.gradient, globalScale: true)
 
     let state = Dictionary(uniqueKeysWithValues: memory.exportState().map { ($0.key, $0.tensor.values) })
@@ -109,12 +105,8 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
         let expected = try fixture.tensors(inGroup: group)
         if expected.isEmpty { continue }
         report.compareAll("\(group) (\(expected.count) \(label))",
-                          try expected.keys.sorted().map { key in
-                              guard let ours = state[key] else {
-                                  throw HDF5Error(file: file, object: "/\(group)/\(key)", "is not a buffer of the network")
-                              }
-                              return (key, ours, expected[key]!.values)
-                          },
+                          try fixture.paired(expected, in: "/\(group)",
+                                             absent: "is not a buffer of the network") { state[$0] },
                           relativeToMax: ParityTolerance.forward, globalScale: false)
     }
 
@@ -123,24 +115,16 @@ func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
         let expected = try fixture.tensors(inGroup: "train/activations")
         let blocks = Dictionary(uniqueKeysWithValues: network.blockOutputs.map { ($0.block, $0.map) })
         report.compareAll("train/activations (\(expected.count) blocks)",
-                          try expected.keys.sorted().map { key in
-                              guard let map = blocks[key] else {
-                                  throw HDF5Error(file: file, object: "/train/activations/\(key)", "names no block of the network")
-                              }
-                              return (key, Array(memory.values(map)), expected[key]!.values)
-                          },
+                          try fixture.paired(expected, in: "/train/activations",
+                                             absent: "names no block of the network") { blocks[$0].map { Array(memory.values($0)) } },
                           relativeToMax: ParityTolerance.forward, globalScale: false)
     }
     if try fixture.file.contains("train/att_maps") {
         let expected = try fixture.tensors(inGroup: "train/att_maps")
         let maps = Dictionary(uniqueKeysWithValues: network.attentionMaps.map { ($0.block + ".att_func", $0.map) })
         report.compareAll("train/att_maps (\(expected.count) maps)",
-                          try expected.keys.sorted().map { key in
-                              guard let map = maps[key] else {
-                                  throw HDF5Error(file: file, object: "/train/att_maps/\(key)", "names no attention map of the network")
-                              }
-                              return (key, Array(memory.values(map)), expected[key]!.values)
-                          },
+                          try fixture.paired(expected, in: "/train/att_maps",
+                                             absent: "names no attention map of the network") { maps[$0].map { Array(memory.values($0)) } },
                           relativeToMax: ParityTolerance.forward, globalScale: false)
     }
     return report
