@@ -56,7 +56,7 @@ let package = Package(
                                                     "Training", "Collectives"]),
         .executableTarget(name: "sparnet-dist", dependencies: [
             "Tensors", "Kernels", "Networks", "Optimizers", "Collectives", "Datasets", "Verification",
-            "Configuration", "Checkpoints", "Inference", "Imaging", "Training", "TensorBoard",
+            "Configuration", "Checkpoints", "Inference", "Imaging", "Training", "TensorBoard", "DurableFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -19,6 +19,7 @@ public struct DurableFileError: Error, CustomStringConvertible, Sendable {
 public func durablyRename(_ source: String, to destination: String, alreadySynced: Bool = false) throws {
     do {
         if !alreadySynced { try sync(source, directory: false) }
+        try requireReplaceableFile(destination)
         guard rename(source, destination) == 0 else {
             throw DurableFileError(path: destination, message: "cannot rename \(source) into place: \(reason())")
         }
@@ -27,6 +28,27 @@ public func durablyRename(_ source: String, to destination: String, alreadySynce
         throw error
     }
     try sync(directoryOf(destination), directory: true)
+}
+
+/// Refuses a destination that exists and is neither a regular file nor a directory (a FIFO, a
+/// device, a socket): renaming over it would swap the special file for a regular one, silently
+/// (as root, `--out /dev/full` would replace the device). Over a directory the rename fails by
+/// itself.
+public func requireReplaceableFile(_ path: String) throws {
+    var status = stat()
+    guard stat(path, &status) == 0 else { return }   // nothing there (or unreachable: creating it says why)
+    let kind = status.st_mode & S_IFMT
+    guard kind != S_IFREG && kind != S_IFDIR else { return }
+    let name = kind == S_IFIFO ? "a FIFO" : kind == S_IFCHR || kind == S_IFBLK ? "a device"
+        : kind == S_IFSOCK ? "a socket" : "not a regular file"
+    throw DurableFileError(path: path, message: "is \(name), not a file that can be replaced; choose another path")
+}
+
+/// Whether `first` and `second` name one existing file (the same device and inode, whatever
+/// the spelling, links included).
+public func isSameFile(_ first: String, _ second: String) -> Bool {
+    var a = stat(), b = stat()
+    return stat(first, &a) == 0 && stat(second, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
 }
 
 /// fsyncs the file at `path` (the first half of `durablyRename`, for writers that finish

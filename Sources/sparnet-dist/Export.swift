@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoints
+import DurableFiles
 
 /// `sparnet-dist export`: a checkpoint's generator as inference weights with PyTorch keys.
 struct Export: ParsableCommand {
@@ -17,6 +18,15 @@ struct Export: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "Export the moving-average generator (SPARNetHD's default); --no-ema for the trained one.")
     var ema: Bool?
+
+    func validate() throws {
+        guard !isSameFile(out, checkpoint) else {
+            throw ValidationError("--out \(out) is the checkpoint itself: the weights file would replace it; choose another path")
+        }
+        do { try requireReplaceableFile(out) } catch let error as DurableFileError {
+            throw ValidationError("--out \(error)")
+        }
+    }
 
     func run() throws {
         let loaded = try Checkpoint.load(checkpoint)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import DurableFiles
 import Foundation
 import Imaging
 
@@ -84,6 +85,9 @@ struct Prepare: ParsableCommand {
         }
         if let gzip, !(1...9).contains(gzip) { throw ValidationError("--gzip must be 1…9, got \(gzip)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        do { try requireReplaceableFile(out) } catch let error as DurableFileError {
+            throw ValidationError("--out \(error)")
+        }
     }
 
     func run() throws {

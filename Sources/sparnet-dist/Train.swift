@@ -113,6 +113,6 @@ struct Train: ParsableCommand {
             }
         }
         // Rank 0's kernel speaks for the job: launchers give every rank one environment.
-        if communicator.isCoordinator, let warning = BLAS.kernelWarning() { print(warning) }
+        if communicator.isCoordinator, let warning = BLAS.kernelWarning() { printError(warning) }
     }
 }

@@ -10,6 +10,27 @@ import TestSupport
         try Command.run(Command.sparnetDist, ["enhance", "--weights", weights, "--input", input, "--output", output] + extra)
     }
 
+    @Test("--out onto the checkpoint itself (or a link to it) or a FIFO is refused before anything is written")
+    func outputThatMustNotBeReplacedIsRefused() throws {
+        let model = TrainedModels.tiny
+        let directory = Fixtures.temporaryDirectory("export-refused")
+        let copy = directory + "/checkpoint.h5", link = directory + "/link.h5"
+        try FileManager.default.copyItem(atPath: model.checkpoint, toPath: copy)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: copy)
+        let fifo = directory + "/fifo"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let before = RunFiles.bytes(copy)
+        for (out, phrase) in [(copy, "is the checkpoint itself"), (link, "is the checkpoint itself"),
+                              (fifo, "is a FIFO")] {
+            let result = try Command.run(Command.sparnetDist, ["export", "--checkpoint", copy, "--out", out])
+            #expect(result.status != 0 && result.errors.contains("--out \(out)") && result.errors.contains(phrase), "\(result)")
+        }
+        #expect(RunFiles.bytes(copy) == before)
+        var status = stat()
+        #expect(stat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "the FIFO is still a FIFO")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["checkpoint.h5", "fifo", "link.h5"])
+    }
+
     @Test func exportedWeightsEnhanceDeterministically() throws {
         let model = TrainedModels.tiny
         let directory = Fixtures.temporaryDirectory("export-enhance")

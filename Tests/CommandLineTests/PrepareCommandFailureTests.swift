@@ -25,6 +25,20 @@ import TestSupport
         #expect(TestFolders.contents(output).isEmpty, "left behind", sourceLocation: sourceLocation)
     }
 
+    @Test("--out onto a FIFO is refused and leaves it as it was")
+    func outputThatMustNotBeReplaced() throws {
+        let directory = Fixtures.temporaryDirectory("prepare-special-out")
+        let fifo = directory + "/fifo.h5"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        for (out, phrase) in [(fifo, "is a FIFO")] {
+            let result = try prepare(["--synthetic", "4", "--size", "32", "--out", out])
+            #expect(result.status != 0 && result.errors.contains("--out \(out)") && result.errors.contains(phrase), "\(result)")
+        }
+        var status = stat()
+        #expect(stat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "the FIFO is still a FIFO")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["fifo.h5"])
+    }
+
     @Test func emptyFolder() throws {
         let input = Fixtures.temporaryDirectory("prepare-empty")
         try expectFailure(images: input, messages: [input, "no PNG or JPEG images", "it is empty"])
