@@ -50,12 +50,17 @@ public final class TrainingSession {
     private let lastStep: Int
     private let runLog: RunLog?
     private var lastCheckpointTime = Date()
+    /// Rank 0's hold on the run directory, for the session's lifetime.
+    private let runDirectoryLock: RunDirectoryLock?
 
     /// Prepares everything (data, networks, optimizer state, loader) and, with `resume`,
     /// restores a checkpoint. Throws configuration, data and checkpoint errors before any step.
     public init(configuration: RunConfiguration, communicator: any Communicator, runDirectory: String,
                 resume: Resume, buildVersion: String, log: @escaping (String) -> Void) throws {
         try configuration.validate()
+        // Before anything reads or writes the directory: two jobs on one run directory mix
+        // their checkpoints and logs.
+        runDirectoryLock = communicator.rank == 0 ? try RunDirectoryLock(directory: runDirectory) : nil
         self.configuration = configuration
         self.communicator = communicator
         self.runDirectory = runDirectory
