@@ -107,10 +107,10 @@ public final class TrainingSession {
             : nil
         let floats = ownShare || rank != 0 ? 1 : microStepBatch * sampleFloatCount
         coordinatorBatch = ownShare ? nil : (.allocate(capacity: floats), .allocate(capacity: floats))
-        // Resuming drops what the log holds past the checkpoint (steps a crash lost), so the
-        // log reads as one run.
+        // The log keeps only the steps the run continues from: past the checkpoint (steps a
+        // crash lost) or, starting from scratch, a dead run's lines, so it reads as one run.
         runLog = rank == 0 ? try RunLog(directory: runDirectory, tensorboard: configuration.log.tensorboard,
-                                        startStep: startStep, keepingStepsUpTo: resumed.map { $0.position.step }) : nil
+                                        startStep: startStep, keepingStepsUpTo: resumed?.position.step ?? 0) : nil
         if rank == 0 {
             try configuration.resolvedYAML().write(toFile: runDirectory + "/config.yaml", atomically: true, encoding: .utf8)
         }

@@ -30,23 +30,32 @@ import Training
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
 
         let log = LineBox()
-        let first = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 4),
-                                        communicator: LocalCommunicator(), runDirectory: run, resume: .none,
-                                        buildVersion: "test") { log.lines.append($0) }
-        try first.run { false }
-        #expect(first.currentStep == 4)
-        let names = try FileManager.default.contentsOfDirectory(atPath: run)
-        #expect(names.contains("checkpoint-00000002.h5") && names.contains("checkpoint-00000004.h5"), "\(names)")
-        let metrics = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-        #expect(metrics.count == 4 && metrics.allSatisfy { $0.contains("\"loss_pixel\"") }, "\(metrics)")
-        #expect(log.lines.contains { $0.hasPrefix("step 4/4") && $0.contains("pixel ") }, "\(log.lines)")
+        do {   // the session (and its hold on the run directory) ends with this scope
+            let first = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 4),
+                                            communicator: LocalCommunicator(), runDirectory: run, resume: .none,
+                                            buildVersion: "test") { log.lines.append($0) }
+            try first.run { false }
+            #expect(first.currentStep == 4)
+            let names = try FileManager.default.contentsOfDirectory(atPath: run)
+            #expect(names.contains("checkpoint-00000002.h5") && names.contains("checkpoint-00000004.h5"), "\(names)")
+            let metrics = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            #expect(metrics.count == 4 && metrics.allSatisfy { $0.contains("\"loss_pixel\"") }, "\(metrics)")
+            #expect(log.lines.contains { $0.hasPrefix("step 4/4") && $0.contains("pixel ") }, "\(log.lines)")
+
+            // While it lives, a second session on its directory is refused, naming the holder.
+            #expect {
+                _ = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 6),
+                                        communicator: LocalCommunicator(), runDirectory: run, resume: .auto,
+                                        buildVersion: "test") { _ in }
+            } throws: { "\($0)".contains("is in use by another job (pid \(getpid()) on ") }
+        }
 
         // A new session on the same directory without --resume is refused, naming the way on.
-        #expect(throws: TrainingError.self) {
+        #expect {
             _ = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 6),
                                     communicator: LocalCommunicator(), runDirectory: run, resume: .none,
                                     buildVersion: "test") { _ in }
-        }
+        } throws: { "\($0)".contains("already holds checkpoints") }
 
         let resumedLog = LineBox()
         let resumed = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 6),
@@ -60,5 +69,25 @@ import Training
         #expect(resumed.currentStep == 5)
         #expect(resumedLog.lines.contains("stop requested at step 5: writing a checkpoint"), "\(resumedLog.lines)")
         #expect(FileManager.default.fileExists(atPath: run + "/checkpoint-00000005.h5"))
+    }
+
+    @Test("Starting from scratch drops a dead run's metrics lines: the log holds only the steps this run made")
+    func startingFromScratchKeepsTheLogConsistent() throws {
+        let directory = Fixtures.temporaryDirectory("session-scratch")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = directory + "/synthetic.h5"
+        try SyntheticFaces(seed: 1, size: 32).writeShards(to: data, count: 24, threads: 1)
+        let run = directory + "/run"
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        // A run that died before its first checkpoint left these.
+        try "{\"step\":1,\"time\":1}\n{\"step\":7,\"time\":2}\n".write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let session = try TrainingSession(configuration: try Self.configuration(data: data, maxSteps: 2),
+                                          communicator: LocalCommunicator(), runDirectory: run, resume: .auto,
+                                          buildVersion: "test") { _ in }
+        try session.run { false }
+        let steps = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["step"] as? Int
+        }
+        #expect(steps == [1, 2], "\(steps)")
     }
 }
