@@ -15,6 +15,13 @@ extension RunConfiguration {
                 : "not UTF-8 text"
             throw ConfigurationError(key: "", message: "cannot read the configuration file (\(reason))", origin: .file(yamlPath))
         }
+        // A file with nothing but comments or whitespace is more likely a mistake (the wrong file,
+        // one truncated) than a request for every default; no --config says that.
+        let holdsNothing = try? Yams.compose(yaml: text).map { $0.null != nil } ?? true   // nil: not YAML, said below
+        if holdsNothing == true {
+            throw ConfigurationError(key: "", message: "the configuration file is empty (no key is set); give a configuration such as Configs/quickstart.yaml",
+                                     origin: .file(yamlPath))
+        }
         return try RunConfiguration(yaml: text, overrides: overrides, file: yamlPath)
     }
 

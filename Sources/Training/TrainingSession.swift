@@ -314,17 +314,22 @@ public final class TrainingSession {
             throw TrainingError("\(checkpoint.path): its stored configuration does not decode: \(error)")
         }
         let train = configuration.train
-        let pairs: [(key: String, saved: String, current: String)] = [
-            ("model", checkpoint.model, configuration.model.rawValue),
-            ("generator", "\(saved.generator.architecture)", "\(configuration.generator.architecture)"),
-            ("discriminator", "\(saved.discriminatorArchitecture.map { "\($0)" } ?? "none")",
-             "\(configuration.discriminatorArchitecture.map { "\($0)" } ?? "none")"),
+        // The architectures by key (their preset names aside: a name is not a difference).
+        var pairs = sectionDifferences("generator", saved.generator, configuration.generator)
+        switch (saved.discriminator, configuration.discriminator) {
+        case let (before?, now?): pairs += sectionDifferences("discriminator", before, now)
+        case (nil, nil): break
+        case (let before, let now): pairs.append(("discriminator", before == nil ? "none" : "a section", now == nil ? "none" : "a section"))
+        }
+        pairs = [("model", checkpoint.model, configuration.model.rawValue)] + pairs + [
             ("train.batch_size", "\(saved.train.batchSize)", "\(train.batchSize)"),
             ("train.gradient_accumulation", "\(saved.train.gradientAccumulation)", "\(train.gradientAccumulation)"),
             ("train.seed", "\(checkpoint.seed)", "\(train.seed)"),
         ]
-        for (key, savedValue, current) in pairs where savedValue != current {
-            throw TrainingError("\(checkpoint.path) cannot be resumed with this configuration: it was saved with \(key) \(savedValue), this run has \(current); resume with the saved value")
+        let differing = pairs.filter { $0.saved != $0.current }
+        if !differing.isEmpty {
+            let list = differing.map { "\($0.key) \($0.saved) (this run: \($0.current))" }.joined(separator: ", ")
+            throw TrainingError("\(checkpoint.path) cannot be resumed with this configuration: it was saved with \(list); resume with the saved value\(differing.count > 1 ? "s" : "")")
         }
         let position = checkpoint.position
         let expected = order.location(ofStep: position.step * train.gradientAccumulation)
@@ -379,6 +384,26 @@ private struct ProgressWindow {
     }
 
     var elapsedSeconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+}
+
+/// The keys of a configuration section whose values differ between `saved` and `current`
+/// (`generator.residual_depth`, …), its preset's name aside.
+private func sectionDifferences<Section: Encodable>(_ name: String, _ saved: Section, _ current: Section)
+    -> [(key: String, saved: String, current: String)] {
+    func fields(_ section: Section) -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let data = try? encoder.encode(section),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object.mapValues { value in
+            (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        }
+    }
+    let (before, now) = (fields(saved), fields(current))
+    return Set(before.keys).union(now.keys).subtracting(["preset"]).sorted().compactMap { key in
+        before[key] == now[key] ? nil : ("\(name).\(key)", before[key] ?? "none", now[key] ?? "none")
+    }
 }
 
 private func percent(_ part: Double, _ whole: Double) -> String { String(format: "%.1f%%", 100 * part / max(whole, 1e-9)) }

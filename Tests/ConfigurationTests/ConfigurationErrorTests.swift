@@ -166,6 +166,22 @@ let rejectedCases: [RejectedCase] = [
         }
     }
 
+    @Test("A file with no key (empty, comments only) is refused: a mistake, not a request for every default")
+    func emptyFileIsRefused() throws {
+        let directory = Fixtures.temporaryDirectory("configuration-empty")
+        for (name, text) in [("empty.yaml", ""), ("comments.yaml", "# nothing yet\n\n"), ("null.yaml", "~\n")] {
+            let path = directory + "/" + name
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: ConfigurationError(key: "", message: "the configuration file is empty (no key is set); give a configuration such as Configs/quickstart.yaml",
+                                               origin: .file(path))) {
+                try RunConfiguration.load(yamlPath: path)
+            }
+        }
+        let one = directory + "/one.yaml"
+        try "model: sparnet\n".write(toFile: one, atomically: true, encoding: .utf8)
+        #expect(try RunConfiguration.load(yamlPath: one).model == .sparnet)
+    }
+
     @Test func problemsListsEveryProblemInKeyOrder() {
         var configuration = RunConfiguration()
         configuration.train.batchSize = 0
