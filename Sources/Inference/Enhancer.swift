@@ -32,6 +32,10 @@ public final class Enhancer {
         } catch let error as StateMismatchError {
             throw WeightsError("\(path): the weights do not fit the \(configuration.model.rawValue) generator its config describes:\n  \(error.summary())")
         }
+        // A diverged run's weights would give a white face and a PSNR without meaning.
+        if let bad = network.memory.exportState().first(where: { !$0.tensor.values.allSatisfy(\.isFinite) }) {
+            throw WeightsError("\(path): \(bad.key) holds non-finite values (NaN or infinity): the run that wrote these weights diverged; export an earlier checkpoint")
+        }
         lowResolutionSize = configuration.model == .sparnet && configuration.data.degrade == nil
             ? architecture.inputSize / configuration.data.scaleFactor : nil
     }

@@ -23,6 +23,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @Flag(help: "Print one line per image.") var perImage = false
 
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    }
+
     func run() throws {
         let enhancer = try Enhancer(weights: weights)
         let size = enhancer.architecture.inputSize

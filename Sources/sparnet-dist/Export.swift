@@ -10,7 +10,7 @@ struct Export: ParsableCommand {
         usage: "sparnet-dist export --checkpoint <checkpoint> --out <out> [<options>]",
         discussion: """
             Load into the reference model with: \
-            net.load_state_dict({k: torch.from_numpy(v[()]) for k, v in h5py.File(PATH)["weights"].items()})
+            net.load_state_dict({k: torch.from_numpy(np.asarray(v[()])) for k, v in h5py.File(PATH)["weights"].items()})
             """)
 
     @Option(help: "A checkpoint written by train.") var checkpoint: String

@@ -31,6 +31,37 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["checkpoint.h5", "fifo", "link.h5"])
     }
 
+    @Test("The README's and export --help's load_state_dict one-liner runs on an exported file, 0-d num_batches_tracked included",
+          .enabled(if: Python.hasH5py, "needs python3 with h5py and numpy (make deps installs them)"))
+    func documentedOneLinerLoadsTheWeights() throws {
+        let readme = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let help = try Command.run(Command.sparnetDist, ["export", "--help"], environment: ["COLUMNS": "400"]).output
+        func oneLiner(_ text: String) -> String? {
+            text.range(of: #"net\.load_state_dict\(\{k: [^`\n]*\.items\(\)\}\)"#, options: .regularExpression).map { String(text[$0]) }
+        }
+        let line = try #require(oneLiner(readme))
+        #expect(oneLiner(help)?.replacingOccurrences(of: "PATH", with: "path") == line, "export --help: \(help)")
+        // torch itself is not needed: its from_numpy refuses what is not an ndarray, as this does.
+        let script = """
+            import sys, types, h5py, numpy as np
+            torch = types.SimpleNamespace()
+            def from_numpy(a):
+                if not isinstance(a, np.ndarray): raise TypeError("expected np.ndarray (got %s)" % type(a).__name__)
+                return a
+            torch.from_numpy = from_numpy
+            class Net:
+                def load_state_dict(self, state): self.state = state
+            net, path = Net(), sys.argv[1]
+            exec(sys.argv[2])
+            keys = set(h5py.File(path)["weights"].keys())
+            assert set(net.state) == keys, "keys differ"
+            assert any(v.shape == () for v in net.state.values()), "no 0-d tensor was exercised"
+            print("loaded", len(net.state))
+            """
+        let result = try Python.run(script, [TrainedModels.tiny.weights, line])
+        #expect(result.status == 0 && result.output.contains("loaded "), "\(line): \(result)")
+    }
+
     @Test func exportedWeightsEnhanceDeterministically() throws {
         let model = TrainedModels.tiny
         let directory = Fixtures.temporaryDirectory("export-enhance")

@@ -92,6 +92,22 @@ import TestSupport
                                naming: reshaped, mentions: key, output: json)
     }
 
+    @Test("Weights holding a NaN are refused by enhance and eval, naming the tensor; eval --limit 0 is refused")
+    func nonfiniteWeightsAreRefused() throws {
+        let key = "encoder.1.conv1.conv2d.weight"
+        let diverged = try Self.weightsVariant("diverged.h5") { name, values, shape in
+            (name == key ? [Float.nan] + values.dropFirst() : values, shape)
+        }
+        let directory = Fixtures.temporaryDirectory("nonfinite")
+        try Self.expectFailure(["enhance", "--weights", diverged, "--input", TrainedModels.facePNG, "--output", directory + "/out.png"],
+                               naming: diverged, mentions: "\(key) holds non-finite values", output: directory + "/out.png")
+        try Self.expectFailure(["eval", "--weights", diverged, "--data", TrainedModels.heldOutFaces, "--json", directory + "/eval.json"],
+                               naming: diverged, mentions: "\(key) holds non-finite values", output: directory + "/eval.json")
+        let none = try Command.run(Command.sparnetDist, ["eval", "--weights", TrainedModels.tiny.weights,
+                                                         "--data", TrainedModels.heldOutFaces, "--limit", "0"])
+        #expect(none.status != 0 && none.errors.contains("--limit must be at least 1, got 0"), "\(none)")
+    }
+
     @Test func anUndecodableImageFailsBeforeAnythingIsWritten() throws {
         let directory = Fixtures.temporaryDirectory("bad-image")
         let faces = directory + "/faces", outputs = directory + "/out"
