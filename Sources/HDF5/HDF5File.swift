@@ -1,3 +1,4 @@
+import Foundation
 import CHDF5
 #if canImport(Glibc)
 import Glibc
@@ -40,6 +41,16 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
     /// Opens (or creates) the HDF5 file at `path`.
     public init(path: String, mode: Mode = .readOnly) throws {
         self.mode = mode
+        // What HDF5 reports of these two is a trace of its driver's internals; say it plainly.
+        if mode == .readOnly || mode == .readWrite {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                throw HDF5Error(file: path, "cannot \(mode.verb): No such file or directory")
+            }
+            if isDirectory.boolValue {
+                throw HDF5Error(file: path, "cannot \(mode.verb): it is a directory; name the HDF5 files in it (e.g. \(path)/*.h5)")
+            }
+        }
         let handle: hid_t = try HDF5Library.serialized {
             let access = H5Pcreate(sparnet_h5p_file_access())
             guard access >= 0 else { throw HDF5Error(file: path, "cannot create a file-access property list") }

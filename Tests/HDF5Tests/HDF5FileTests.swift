@@ -104,8 +104,11 @@ import TestSupport
             }
         }
         let missingError = #expect(throws: HDF5Error.self) { try HDF5File(path: missing) }
-        #expect(missingError.map { "\($0)".contains("No such file or directory") } == true,
-                "the innermost HDF5 message is appended: \(String(describing: missingError))")
+        #expect(missingError.map { "\($0)" == missing + ": cannot open for reading: No such file or directory" } == true,
+                "one plain line, no HDF5 trace: \(String(describing: missingError))")
+        let directoryError = #expect(throws: HDF5Error.self) { try HDF5File(path: directory) }
+        #expect(directoryError.map { "\($0)".contains("it is a directory; name the HDF5 files in it") && !"\($0)".contains("H5FD") } == true,
+                "\(String(describing: directoryError))")
         let unwritable = #expect(throws: HDF5Error.self) { try HDF5File(path: directory + "/no/such/dir/x.h5", mode: .create) }
         #expect(unwritable.map { "\($0)".hasPrefix(directory + "/no/such/dir/x.h5: cannot create") } == true)
     }
