@@ -73,7 +73,7 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// where it does `largeWinogradTileWork` of F(2×2, 3×3)'s product work or less, else 2.
     public let winogradTile: Int
     /// The output tile edge of the Winograd input gradient (`inputGradientGeometry`): as
-    /// `winogradTile`, unless made with `largeInputGradientTiles` of its own.
+    /// `winogradTile`, unless made with `largeForwardTiles` or `largeInputGradientTiles` cleared.
     public let inputGradientWinogradTile: Int
     /// Whether the forward takes the stride-2 Winograd path (3×3, stride 2, outputs at least 21
     /// wide, and 64 wide where U is large: `suitsStridedWinograd`), and the backward where it wins
@@ -82,23 +82,8 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     /// Whether forward and backward take the direct kernels of a 3×3 stride-1 conv with one
     /// output channel (`OneChannelConv.swift`) instead of any of the product-based paths.
     public let usesOneChannelDirect: Bool
-
-    /// Whether geometries made without an explicit `shiftedRows` take the shifted-rows path
-    /// where they can; clear it before building a network to run that network on im2col
-    /// (an A/B comparison of the two paths in one process).
-    nonisolated(unsafe) public static var prefersShiftedRows = true
-    /// Whether geometries made without an explicit `winograd` run 3×3 stride-1 forwards with
-    /// Winograd; clear it before building a network for an A/B comparison, as `prefersShiftedRows`.
-    nonisolated(unsafe) public static var prefersWinograd = true
-    /// Whether geometries made without an explicit `largeWinogradTiles` may take F(4×4, 3×3);
-    /// cleared for an A/B comparison, as `prefersWinograd`.
-    nonisolated(unsafe) public static var prefersLargeWinogradTiles = true
-    /// Whether geometries made without an explicit `stridedWinograd` run 3×3 stride-2 forwards
-    /// with Winograd; cleared for an A/B comparison, as `prefersWinograd`.
-    nonisolated(unsafe) public static var prefersStridedWinograd = true
-    /// Whether geometries made without an explicit `oneChannelDirect` run one-output-channel
-    /// 3×3 convs on their direct kernels; cleared for an A/B comparison, as `prefersWinograd`.
-    nonisolated(unsafe) public static var prefersOneChannelDirect = true
+    /// The algorithms this conv was allowed to choose among.
+    public let options: ConvolutionOptions
 
     /// Floats of im2col matrix per tile the kernels aim for: 4 MiB, a tile's columns and its
     /// share of the output stay in the last-level cache between im2col and sgemm.
@@ -115,16 +100,16 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
     ///     is more (at least one row, at most the image); the image's tiles are then evened out.
     ///   - threads: how many threads' scratch `scratchCount` covers; the kernels' thread count
     ///     (`BLAS.threads`) by default.
+    ///   - options: the algorithms allowed.
+    ///   - largeForwardTiles, largeInputGradientTiles: whether this conv's forward and weight
+    ///     gradient, and its input gradient, may take F(4×4) where `options` allows it; a layer
+    ///     clears one where F(4×4)'s rounding is too coarse for what follows it (`ConvLayer`).
     public init(batch: Int, inputChannels: Int, outputChannels: Int, height: Int, width: Int,
                 kernelSize: Int, stride: Int = 1, padding: Padding = .none, upsamplesInput: Bool = false,
                 tileFloats: Int = Conv2dGeometry.defaultTileFloats,
                 minimumTileColumns: Int = Conv2dGeometry.defaultMinimumTileColumns, threads: Int = BLAS.threads,
-                shiftedRows: Bool = Conv2dGeometry.prefersShiftedRows,
-                winograd: Bool = Conv2dGeometry.prefersWinograd,
-                largeWinogradTiles: Bool = Conv2dGeometry.prefersLargeWinogradTiles,
-                largeInputGradientTiles: Bool? = nil,
-                stridedWinograd: Bool = Conv2dGeometry.prefersStridedWinograd,
-                oneChannelDirect: Bool = Conv2dGeometry.prefersOneChannelDirect) {
+                options: ConvolutionOptions = .default, largeForwardTiles: Bool = true,
+                largeInputGradientTiles: Bool = true) {
         let p = padding.amount
         precondition(batch > 0 && inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0,
                      "Conv2d: sizes must be positive (batch \(batch), channels \(inputChannels)→\(outputChannels), kernel \(kernelSize), stride \(stride))")
@@ -147,8 +132,9 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         self.padding = padding
         self.upsamplesInput = upsamplesInput
         self.threads = threads
-        usesOneChannelDirect = oneChannelDirect && outputChannels == 1 && kernelSize == 3 && stride == 1 && !upsamplesInput
-        usesShiftedRows = shiftedRows && !usesOneChannelDirect && stride == 1 && kernelSize > 1
+        self.options = options
+        usesOneChannelDirect = options.oneChannelDirect && outputChannels == 1 && kernelSize == 3 && stride == 1 && !upsamplesInput
+        usesShiftedRows = options.shiftedRows && !usesOneChannelDirect && stride == 1 && kernelSize > 1
         self.tileFloats = tileFloats
         self.minimumTileColumns = minimumTileColumns
         let outputHeight = (height + 2 * p - kernelSize) / stride + 1
@@ -157,12 +143,13 @@ public struct Conv2dGeometry: Hashable, Sendable, CustomStringConvertible {
         let rows = max(1, min(outputHeight, max(tileFloats / rowFloats, (minimumTileColumns + outputWidth - 1) / outputWidth)))
         let tiles = (outputHeight + rows - 1) / rows
         rowsPerTile = (outputHeight + tiles - 1) / tiles
-        usesWinograd = winograd && !usesOneChannelDirect && stride == 1 && kernelSize == 3
+        usesWinograd = options.winograd && !usesOneChannelDirect && stride == 1 && kernelSize == 3
             && Self.suitsWinograd(outputWidth: outputWidth)
         let suitsLargeTiles = Self.suitsLargeWinogradTiles(outputHeight: outputHeight, outputWidth: outputWidth)
-        winogradTile = usesWinograd && largeWinogradTiles && suitsLargeTiles ? 4 : 2
-        inputGradientWinogradTile = usesWinograd && (largeInputGradientTiles ?? largeWinogradTiles) && suitsLargeTiles ? 4 : 2
-        usesStridedWinograd = stridedWinograd && stride == 2 && kernelSize == 3 && !upsamplesInput
+        let largeTiles = usesWinograd && options.largeWinogradTiles && suitsLargeTiles
+        winogradTile = largeTiles && largeForwardTiles ? 4 : 2
+        inputGradientWinogradTile = largeTiles && largeInputGradientTiles ? 4 : 2
+        usesStridedWinograd = options.stridedWinograd && stride == 2 && kernelSize == 3 && !upsamplesInput
             && Self.suitsStridedWinograd(outputHeight: outputHeight, outputWidth: outputWidth,
                                          channelPairs: outputChannels * inputChannels)
     }

@@ -189,8 +189,10 @@ extension Conv2dGeometry {
                               height: outputHeight, width: outputWidth, kernelSize: 3,
                               padding: margin == 0 ? .none : .zero(margin),
                               tileFloats: tileFloats, minimumTileColumns: minimumTileColumns, threads: threads,
-                              shiftedRows: false, winograd: usesWinograd,
-                              largeWinogradTiles: inputGradientWinogradTile == 4)
+                              options: ConvolutionOptions(shiftedRows: false, winograd: usesWinograd,
+                                                          largeWinogradTiles: inputGradientWinogradTile == 4,
+                                                          stridedWinograd: options.stridedWinograd,
+                                                          oneChannelDirect: options.oneChannelDirect))
     }
 
     /// The geometry `winogradWeightGradient` runs on: this one, or F(2×2, 3×3) where the forward
@@ -201,8 +203,8 @@ extension Conv2dGeometry {
         return Conv2dGeometry(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
                               height: height, width: width, kernelSize: kernelSize, stride: stride, padding: padding,
                               upsamplesInput: upsamplesInput, tileFloats: tileFloats,
-                              minimumTileColumns: minimumTileColumns, threads: threads, shiftedRows: usesShiftedRows,
-                              winograd: usesWinograd, largeWinogradTiles: false, oneChannelDirect: usesOneChannelDirect)
+                              minimumTileColumns: minimumTileColumns, threads: threads, options: options,
+                              largeForwardTiles: false)
     }
 
     /// Floats of scratch `winogradWeightGradient` needs (of `weightGradientGeometry`): per thread,

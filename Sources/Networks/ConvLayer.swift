@@ -52,8 +52,7 @@ public final class ConvLayer: Layer {
                                   height: factor * input.height, width: factor * input.width, kernelSize: k,
                                   stride: scale == .down ? 2 : 1,
                                   padding: usePadding ? .reflect(k / 2) : .none, upsamplesInput: scale == .up,
-                                  largeWinogradTiles: false,
-                                  largeInputGradientTiles: Conv2dGeometry.prefersLargeWinogradTiles)
+                                  options: builder.convolution, largeForwardTiles: false)
         let weightShape: Shape = [o, c, k, k]
         // With spectral norm, the normalized weight's gradient is a temporary of backward,
         // kept in scratch after the conv's own.

@@ -26,18 +26,17 @@ public final class Convolution: Layer {
 
     /// Registers `<name>.weight` (O, C, K, K), initialised as torchvision's VGG does
     /// (Kaiming normal, fan-out, std √(2 / (O·K·K))), and `<name>.bias` (O), zero.
-    /// `largeWinogradTiles` and `largeInputGradientTiles` as `Conv2dGeometry`'s.
+    /// The conv takes the algorithms `builder.convolution` allows; `largeForwardTiles` as
+    /// `Conv2dGeometry`'s.
     public init(_ builder: NetworkBuilder, _ name: String, input: FeatureMap, outputChannels: Int,
                 kernelSize: Int = 3, padding: Padding = .zero(1), relu: Bool = false,
-                largeWinogradTiles: Bool = Conv2dGeometry.prefersLargeWinogradTiles,
-                largeInputGradientTiles: Bool? = nil) {
+                largeForwardTiles: Bool = true) {
         self.input = input
         appliesReLU = relu
         let (c, o, k) = (input.channels, outputChannels, kernelSize)
         let geometry = Conv2dGeometry(batch: input.batch, inputChannels: c, outputChannels: o,
                                       height: input.height, width: input.width, kernelSize: k, padding: padding,
-                                      largeWinogradTiles: largeWinogradTiles,
-                                      largeInputGradientTiles: largeInputGradientTiles)
+                                      options: builder.convolution, largeForwardTiles: largeForwardTiles)
         self.geometry = geometry
         builder.requireScratch(geometry.scratchCount)
         let standardDeviation = Float((2 / Double(o * k * k)).squareRoot())

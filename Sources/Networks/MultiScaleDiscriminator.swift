@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 
 /// SPARNetHD's discriminator, the reference's `MultiScaleDiscriminator` (models/networks.py):
@@ -38,11 +39,11 @@ public final class MultiScaleDiscriminator: Network {
     /// features', the generator reads the input's).
     public init(_ configuration: DiscriminatorConfiguration, batch: Int, seed: UInt64 = 0,
                 gradientMemory: GradientMemory = .byLifetime,
-                state: NetworkState? = nil) throws {
+                state: NetworkState? = nil, convolution: ConvolutionOptions = .default) throws {
         try configuration.validate()
         self.configuration = configuration
         self.batch = batch
-        let builder = NetworkBuilder(batch: batch)
+        let builder = NetworkBuilder(batch: batch, convolution: convolution)
         (input, scales) = Self.build(configuration, in: builder)
         layers = builder.layers
         parameterStarts = builder.parameterStarts

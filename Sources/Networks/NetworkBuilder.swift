@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 
 /// Collects the layouts of a network while its layers are constructed for one batch size and
@@ -7,6 +8,8 @@ import Tensors
 public final class NetworkBuilder {
     /// Batch size every feature map of this build has.
     public let batch: Int
+    /// The algorithms the network's convs may choose among.
+    public let convolution: ConvolutionOptions
     public private(set) var parameters = Layout()
     public private(set) var buffers = Layout()
     public private(set) var activations = Layout()
@@ -36,9 +39,10 @@ public final class NetworkBuilder {
     private var parametersAtLastAdd = 0
     private var scope: [String] = []
 
-    public init(batch: Int) {
+    public init(batch: Int, convolution: ConvolutionOptions = .default) {
         precondition(batch > 0, "NetworkBuilder: batch \(batch) must be positive")
         self.batch = batch
+        self.convolution = convolution
     }
 
     /// Runs `body` with `name` appended to the key prefix (`encoder` → `encoder.1` → …).

@@ -25,8 +25,9 @@ public final class PerceptualLoss {
 
     /// A loss for `batch` images of `height`×`width` in [−1, 1]. Load VGG19's weights with
     /// `network.memory.loadState` before the first `forward`.
-    public init(batch: Int, height: Int, width: Int) {
-        network = VGG19(batch: batch, height: height, width: width)
+    /// `convolution`: the algorithms VGG19's convs may choose among.
+    public init(batch: Int, height: Int, width: Int, convolution: ConvolutionOptions = .default) {
+        network = VGG19(batch: batch, height: height, width: width, convolution: convolution)
         var layout = Layout()
         targetSlots = network.features.enumerated().map { layout.register("target.\($0.offset)", shape: $0.element.shape) }
         targetFeatures = Arena(layout)

@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 
 /// The SPARNet generator (paper §3; released code models/sparnet.py): an encoder of a conv and
@@ -27,12 +28,14 @@ public final class SPARNet: Network {
     /// `trainable: false` allocates no gradients (inference only), and activations then
     /// share memory as `activationMemory` says. The input's and output's gradients are
     /// exposed (a loss writes the output's), the attention maps' values too.
+    /// `convolution`: the algorithms its convs may choose among.
     public init(_ configuration: SPARNetConfiguration, batch: Int, seed: UInt64 = 0, trainable: Bool = true,
-                gradientMemory: GradientMemory = .byLifetime, activationMemory: ActivationMemory = .byLifetime) throws {
+                gradientMemory: GradientMemory = .byLifetime, activationMemory: ActivationMemory = .byLifetime,
+                convolution: ConvolutionOptions = .default) throws {
         try configuration.validate()
         self.configuration = configuration
         self.batch = batch
-        let builder = NetworkBuilder(batch: batch)
+        let builder = NetworkBuilder(batch: batch, convolution: convolution)
         (input, output, attentionMaps, blockOutputs) = Self.build(configuration, in: builder)
         layers = builder.layers
         parameterStarts = builder.parameterStarts

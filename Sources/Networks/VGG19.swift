@@ -46,9 +46,10 @@ public final class VGG19 {
 
     /// Builds the network for `batch` images of `height`×`width`, with torchvision's VGG
     /// initialisation drawn from `seed`; load real weights with `memory.loadState`.
-    public init(batch: Int, height: Int, width: Int, seed: UInt64 = 0) {
+    /// `convolution`: the algorithms its convs may choose among.
+    public init(batch: Int, height: Int, width: Int, seed: UInt64 = 0, convolution: ConvolutionOptions = .default) {
         self.batch = batch
-        let builder = NetworkBuilder(batch: batch)
+        let builder = NetworkBuilder(batch: batch, convolution: convolution)
         (input, preprocessed, features) = Self.build(height: height, width: width, in: builder)
         layers = builder.layers
         convolutions = layers.compactMap { $0 as? Convolution }
@@ -89,8 +90,7 @@ public final class VGG19 {
                 // perceptual loss's gradient for the generator) grew from 7.9·10⁻⁴ to 2.2·10⁻³
                 // of its L2 norm. The input gradient takes F(4×4): it flips no mask.
                 x = builder.add(Convolution(builder, "\(index)", input: x, outputChannels: channels,
-                                            relu: index + 1 < end, largeWinogradTiles: false,
-                                            largeInputGradientTiles: Conv2dGeometry.prefersLargeWinogradTiles)).output
+                                            relu: index + 1 < end, largeForwardTiles: false)).output
                 if sliceEnds.contains(index + 1) { features.append(x) }
                 index += 2
             }

@@ -57,28 +57,32 @@ public final class SPARNetHDTrainer: Trainer {
     /// - Parameters:
     ///   - vggState: VGG19 `features.*` weights (from the file the configuration names); nil
     ///     when the perceptual weight is zero.
+    ///   - convolution: the algorithms the convs of G, D and VGG19 may choose among.
     public init(generator generatorConfiguration: SPARNetConfiguration,
                 discriminator discriminatorConfiguration: DiscriminatorConfiguration,
                 batchPerRank: Int, generatorLearningRate: Float, discriminatorLearningRate: Float,
                 betas: (Float, Float), weights: LossWeights, emaDecay: Float,
                 vggState: [String: HostTensor]?, bucketBytes: Int,
-                communicator: any Communicator, seed: UInt64) throws {
+                communicator: any Communicator, seed: UInt64, convolution: ConvolutionOptions = .default) throws {
         let size = generatorConfiguration.outputSize
         guard discriminatorConfiguration.inputHeight == size && discriminatorConfiguration.inputWidth == size else {
             throw ArchitectureError(argument: "discriminator.input_size",
                                     message: "\(discriminatorConfiguration.inputHeight)×\(discriminatorConfiguration.inputWidth) differs from the generator's output \(size)×\(size)")
         }
-        generator = try SPARNet(generatorConfiguration, batch: batchPerRank, seed: seed)
+        generator = try SPARNet(generatorConfiguration, batch: batchPerRank, seed: seed, convolution: convolution)
         // netH starts as a copy of netG (the reference's deepcopy); saved and exported, never
         // run here: a state without a workspace.
         averageGenerator = NetworkState(copying: generator.memory.state)
-        discriminatorOnReal = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank, seed: seed &+ 1)
+        discriminatorOnReal = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank, seed: seed &+ 1,
+                                                          convolution: convolution)
         discriminatorOnFake = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank,
-                                                          state: discriminatorOnReal.memory.state)
+                                                          state: discriminatorOnReal.memory.state,
+                                                          convolution: convolution)
         discriminatorForGenerator = try MultiScaleDiscriminator(discriminatorConfiguration, batch: batchPerRank,
-                                                                state: discriminatorOnReal.memory.state)
+                                                                state: discriminatorOnReal.memory.state,
+                                                                convolution: convolution)
         if let vggState {
-            let perceptual = PerceptualLoss(batch: batchPerRank, height: size, width: size)
+            let perceptual = PerceptualLoss(batch: batchPerRank, height: size, width: size, convolution: convolution)
             try perceptual.network.memory.loadState(vggState)
             self.perceptual = perceptual
         } else {
@@ -111,7 +115,7 @@ public final class SPARNetHDTrainer: Trainer {
     /// validated configuration (which has a discriminator section), with the VGG19 weights of
     /// the perceptual loss.
     public convenience init(_ configuration: RunConfiguration, batchPerRank: Int, vggState: [String: HostTensor]?,
-                            communicator: any Communicator) throws {
+                            communicator: any Communicator, convolution: ConvolutionOptions = .default) throws {
         let train = configuration.train
         try self.init(generator: configuration.generator.architecture, discriminator: configuration.discriminatorArchitecture!,
                       batchPerRank: batchPerRank, generatorLearningRate: Float(train.generatorLearningRate),
@@ -119,7 +123,7 @@ public final class SPARNetHDTrainer: Trainer {
                       betas: (Float(train.beta1), Float(train.beta2)), weights: train.lossWeights,
                       emaDecay: Float(train.effectiveEMADecay), vggState: vggState,
                       bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
-                      communicator: communicator, seed: UInt64(train.seed))
+                      communicator: communicator, seed: UInt64(train.seed), convolution: convolution)
     }
 
     deinit { totals.deallocate() }

@@ -24,10 +24,12 @@ public final class SPARNetTrainer: Trainer {
     /// - Parameters:
     ///   - batchPerRank: this rank's share of the global batch.
     ///   - seed: parameter initialization; rank 0's parameters are then broadcast to all.
+    ///   - convolution: the algorithms the generator's convs may choose among.
     public init(configuration: SPARNetConfiguration, batchPerRank: Int, learningRate: Float,
                 betas: (Float, Float), pixelLoss: PixelLoss, pixelWeight: Float = 1, synchronizedBatchNorm: Bool,
-                bucketBytes: Int, communicator: any Communicator, seed: UInt64) throws {
-        network = try SPARNet(configuration, batch: batchPerRank, seed: seed)
+                bucketBytes: Int, communicator: any Communicator, seed: UInt64,
+                convolution: ConvolutionOptions = .default) throws {
+        network = try SPARNet(configuration, batch: batchPerRank, seed: seed, convolution: convolution)
         optimizer = Adam(parameterCount: network.memory.parameters.count, learningRate: learningRate,
                          beta1: betas.0, beta2: betas.1)
         self.pixelLoss = pixelLoss
@@ -44,14 +46,15 @@ public final class SPARNetTrainer: Trainer {
     }
 
     /// The run's trainer: `generator`, `train` and `distributed` of the configuration.
-    public convenience init(_ configuration: RunConfiguration, batchPerRank: Int, communicator: any Communicator) throws {
+    public convenience init(_ configuration: RunConfiguration, batchPerRank: Int, communicator: any Communicator,
+                            convolution: ConvolutionOptions = .default) throws {
         let train = configuration.train
         try self.init(configuration: configuration.generator.architecture, batchPerRank: batchPerRank,
                       learningRate: Float(train.generatorLearningRate), betas: (Float(train.beta1), Float(train.beta2)),
                       pixelLoss: train.pixelLoss, pixelWeight: Float(train.lossWeights.pixel),
                       synchronizedBatchNorm: configuration.distributed.syncBatchNorm,
                       bucketBytes: Int(configuration.distributed.bucketMegabytes * 1_048_576),
-                      communicator: communicator, seed: UInt64(train.seed))
+                      communicator: communicator, seed: UInt64(train.seed), convolution: convolution)
     }
 
     public let lossNames = ["pixel"]

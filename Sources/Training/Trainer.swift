@@ -1,6 +1,7 @@
 import Checkpoints
 import Collectives
 import Configuration
+import Kernels
 import Imaging
 import Networks
 import Optimizers
@@ -94,13 +95,17 @@ extension Trainer {
 }
 
 /// The trainer a configuration describes, for this rank's micro-batch of `microBatch` samples.
-/// - Parameter vggState: VGG19 `features.*` weights for the perceptual loss; nil reads them from
-///   `train.vgg_weights` when the perceptual weight is not zero.
+/// - Parameters:
+///   - vggState: VGG19 `features.*` weights for the perceptual loss; nil reads them from
+///     `train.vgg_weights` when the perceptual weight is not zero.
+///   - convolution: the algorithms the networks' convs may choose among.
 public func makeTrainer(_ configuration: RunConfiguration, microBatch: Int, communicator: any Communicator,
-                        vggState: [String: HostTensor]? = nil) throws -> any Trainer {
+                        vggState: [String: HostTensor]? = nil,
+                        convolution: ConvolutionOptions = .default) throws -> any Trainer {
     switch configuration.model {
     case .sparnet:
-        return try SPARNetTrainer(configuration, batchPerRank: microBatch, communicator: communicator)
+        return try SPARNetTrainer(configuration, batchPerRank: microBatch, communicator: communicator,
+                                  convolution: convolution)
     case .sparnethd:
         let train = configuration.train
         var state = vggState
@@ -109,7 +114,7 @@ public func makeTrainer(_ configuration: RunConfiguration, microBatch: Int, comm
         }
         do {
             return try SPARNetHDTrainer(configuration, batchPerRank: microBatch, vggState: state,
-                                        communicator: communicator)
+                                        communicator: communicator, convolution: convolution)
         } catch let error as StateMismatchError where vggState == nil {
             // Only the VGG19 state is loaded from a file here.
             throw ConfigurationError(key: "train.vgg_weights",

@@ -1,4 +1,5 @@
 import HDF5
+import Kernels
 import Networks
 import Tensors
 
@@ -57,12 +58,12 @@ extension DiscriminatorConfiguration {
 /// iteration), then the gradient of `loss = Σ_k mean(outputs[k])`. Compares every scale's
 /// downsampled input, scores and feature maps, the loss, every parameter gradient, the input
 /// gradient and, with spectral norm, u and v after the power iteration.
-func verifyDiscriminator(_ fixture: ReferenceFixture) throws -> ParityReport {
+func verifyDiscriminator(_ fixture: ReferenceFixture, convolution: ConvolutionOptions = .default) throws -> ParityReport {
     var report = ParityReport(file: fixture.path, kind: fixture.kind)
     let file = fixture.path
     let input = try fixture.tensor("input")
     let configuration = try DiscriminatorConfiguration(fixture: fixture, inputShape: input.shape)
-    let network = try MultiScaleDiscriminator(configuration, batch: input.shape[0])
+    let network = try MultiScaleDiscriminator(configuration, batch: input.shape[0], convolution: convolution)
     let memory = network.memory
     try memory.loadState(try fixture.tensors(inGroup: "weights"))
     memory.copy(input.values, into: network.input)

@@ -37,11 +37,11 @@ extension SPARNetConfiguration {
 /// Recomputes a SPARNet generator fixture (`sparnet_A.h5`, …): eval output, train output,
 /// L1 loss, every gradient, running statistics, spectral-norm vectors, eval with batch
 /// statistics, and the per-block activations and attention maps.
-func verifySPARNet(_ fixture: ReferenceFixture) throws -> ParityReport {
+func verifySPARNet(_ fixture: ReferenceFixture, convolution: ConvolutionOptions = .default) throws -> ParityReport {
     var report = ParityReport(file: fixture.path, kind: fixture.kind)
     let configuration = try SPARNetConfiguration(fixture: fixture)
     let input = try fixture.tensor("input")
-    let network = try SPARNet(configuration, batch: input.shape[0])
+    let network = try SPARNet(configuration, batch: input.shape[0], convolution: convolution)
     let memory = network.memory
     let weights = try fixture.tensors(inGroup: "weights")
     let file = fixture.path

@@ -2,6 +2,7 @@ import Collectives
 import Configuration
 import Foundation
 import HDF5
+import Kernels
 import Networks
 import Tensors
 import Training
@@ -13,7 +14,8 @@ import Training
 /// batches as the data (no augmentation, no degradation). Compared: step 0's output and losses
 /// (tight: nothing has moved yet), the state after step 0 (tight up to Adam's sign flips), every
 /// later step's losses and the final states (against the file's `noise_floor`).
-func verifyTrajectory(_ fixture: ReferenceFixture, deviations: SPARNetHDTrainer.Deviations = []) throws -> ParityReport {
+func verifyTrajectory(_ fixture: ReferenceFixture, convolution: ConvolutionOptions = .default,
+                      deviations: SPARNetHDTrainer.Deviations = []) throws -> ParityReport {
     var report = ParityReport(file: fixture.path, kind: fixture.kind)
     let hd = fixture.kind == "sparnethd-trajectory"
     let file = fixture.path
@@ -27,11 +29,12 @@ func verifyTrajectory(_ fixture: ReferenceFixture, deviations: SPARNetHDTrainer.
     let trainer: any Trainer
     if hd {
         let hdTrainer = try SPARNetHDTrainer(configuration, batchPerRank: batch, vggState: VGGFixtureWeights.state(),
-                                             communicator: LocalCommunicator())
+                                             communicator: LocalCommunicator(), convolution: convolution)
         hdTrainer.deviations = deviations
         trainer = hdTrainer
     } else {
-        trainer = try makeTrainer(configuration, microBatch: batch, communicator: LocalCommunicator())
+        trainer = try makeTrainer(configuration, microBatch: batch, communicator: LocalCommunicator(),
+                                  convolution: convolution)
     }
     let networks = trajectoryNetworks(trainer)
     for (name, memory) in networks {

@@ -1,4 +1,5 @@
 import HDF5
+import Kernels
 import Networks
 import Tensors
 
@@ -9,7 +10,7 @@ import Tensors
 ///
 /// The file's preprocessed input and features are the input x's (`/input`; the target y is
 /// `/target`): the fixture records `PCPFeat(x)`, the features the gradient flows through.
-func verifyPerceptualLoss(_ fixture: ReferenceFixture) throws -> ParityReport {
+func verifyPerceptualLoss(_ fixture: ReferenceFixture, convolution: ConvolutionOptions = .default) throws -> ParityReport {
     var report = ParityReport(file: fixture.path, kind: fixture.kind)
     let file = fixture.path
     let input = try fixture.tensor("input"), target = try fixture.tensor("target")
@@ -17,7 +18,8 @@ func verifyPerceptualLoss(_ fixture: ReferenceFixture) throws -> ParityReport {
         throw HDF5Error(file: file, object: "/input, /target",
                         "have shapes \(input.shape) and \(target.shape); expected two (N, 3, H, W) images")
     }
-    let loss = PerceptualLoss(batch: input.shape[0], height: input.shape[2], width: input.shape[3])
+    let loss = PerceptualLoss(batch: input.shape[0], height: input.shape[2], width: input.shape[3],
+                              convolution: convolution)
     let network = loss.network, memory = network.memory
     try memory.loadState(VGGFixtureWeights.state())
 

@@ -50,16 +50,6 @@ struct Bench: ParsableCommand {
         case loader
     }
 
-    /// How 3×3 stride-1 convs run, for A/B comparisons in one process.
-    enum ConvPath: String, CaseIterable, ExpressibleByArgument {
-        /// Winograd forward, shifted-rows backward (the default).
-        case winograd
-        /// Shifted rows forward and backward.
-        case shiftedRows = "shifted-rows"
-        /// im2col forward and backward, as every other conv.
-        case im2col
-    }
-
     @Option(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: Workload = .conv
     @OptionGroup var runConfiguration: RunConfigurationOptions
@@ -73,17 +63,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Conv: stride (1 or 2).") var stride = 1
     @Option(help: "Conv: floats of im2col matrix per tile.") var tileFloats = Conv2dGeometry.defaultTileFloats
     @Option(help: "Conv: output pixels per tile at least.") var minimumTileColumns = Conv2dGeometry.defaultMinimumTileColumns
-    @Option(help: "How 3×3 stride-1 convs run: \(ConvPath.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var convPath = ConvPath.winograd
-    @Flag(inversion: .prefixedNo,
-          help: "Run 3×3 stride-1 convs with one output channel (the attention maps) on their direct kernels.")
-    var oneChannelDirect = true
-    @Flag(inversion: .prefixedNo,
-          help: "Let Winograd convs on maps large enough take F(4×4, 3×3) tiles (else all take F(2×2, 3×3)).")
-    var largeWinogradTiles = true
-    @Flag(inversion: .prefixedNo,
-          help: "Run 3×3 stride-2 convs with outputs at least 21 wide on Winograd F(4×4) tiles of 9×9 patches (else im2col).")
-    var stridedWinograd = true
+    @OptionGroup var convolution: ConvolutionFlags
     @Flag(help: "generator-forward: also time every layer and print one line per kind of layer (its share of the forward, slowest first).")
     var profile = false
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 5
@@ -124,11 +104,6 @@ struct Bench: ParsableCommand {
             }
         }
         BLAS.setThreads(threads ?? BLAS.threads)
-        Conv2dGeometry.prefersWinograd = convPath == .winograd
-        Conv2dGeometry.prefersOneChannelDirect = oneChannelDirect
-        Conv2dGeometry.prefersLargeWinogradTiles = largeWinogradTiles
-        Conv2dGeometry.prefersStridedWinograd = stridedWinograd
-        Conv2dGeometry.prefersShiftedRows = convPath != .im2col
         switch workload {
         case .conv: runConv()
         case .generatorForward, .generatorTrain: try runGenerator()
@@ -141,16 +116,15 @@ struct Bench: ParsableCommand {
     }
 
     var commonFields: [String: String] {
-        ["workload": workload.rawValue, "batch": "\(batch)", "conv_path": convPath.rawValue, "one_channel_direct": "\(oneChannelDirect)",
-         "large_winograd_tiles": "\(largeWinogradTiles)", "strided_winograd": "\(stridedWinograd)", "blas_core": BLAS.coreName,
-         "blas_threads": String(BLAS.threads)]
+        convolution.fields.merging(["workload": workload.rawValue, "batch": "\(batch)", "blas_core": BLAS.coreName,
+                                    "blas_threads": String(BLAS.threads)]) { $1 }
     }
 
     private func runConv() {
         let g = Conv2dGeometry(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
                                height: size, width: size, kernelSize: kernelSize, stride: stride,
                                padding: kernelSize > 1 ? .reflect(kernelSize / 2) : .none, tileFloats: tileFloats,
-                               minimumTileColumns: minimumTileColumns)
+                               minimumTileColumns: minimumTileColumns, options: convolution.options)
         let input = Arena(count: g.inputCount), output = Arena(count: g.outputCount)
         let weight = Arena(count: g.weightCount), bias = Arena(count: outputChannels)
         let inputGradient = Arena(count: g.inputCount), weightGradient = Arena(count: g.weightCount)

@@ -123,7 +123,8 @@ extension Bench {
         let models = try models()
         let fields = ["preset": runConfiguration.config == nil ? generatorPreset : "config"]
         if workload == .generatorForward {
-            let network = try SPARNet(models.generator, batch: batch, seed: 1, trainable: false)
+            let network = try SPARNet(models.generator, batch: batch, seed: 1, trainable: false,
+                                      convolution: convolution.options)
             fillUniform(network.memory.values(network.input))
             let flops = network.convolutionFlops
             reportNetwork({ network.forward(training: false) }, flops: flops, images: batch,
@@ -138,7 +139,8 @@ extension Bench {
         let trainer = try SPARNetTrainer(configuration: models.generator, batchPerRank: batch,
                                          learningRate: models.generatorLearningRate, betas: models.betas,
                                          pixelLoss: models.pixelLoss, synchronizedBatchNorm: false,
-                                         bucketBytes: 25 << 20, communicator: communicator, seed: 1)
+                                         bucketBytes: 25 << 20, communicator: communicator, seed: 1,
+                                         convolution: convolution.options)
         let network = trainer.network
         fillUniform(trainer.target)
         fillUniform(network.memory.values(network.input))
@@ -157,7 +159,7 @@ extension Bench {
     /// `hd-generator`: forward (training mode), pixel L1 loss, backward; no optimizer.
     func runGeneratorGradient() throws {
         let models = try models()
-        let network = try SPARNet(models.generator, batch: batch, seed: 1)
+        let network = try SPARNet(models.generator, batch: batch, seed: 1, convolution: convolution.options)
         let memory = network.memory
         let target = Arena(count: network.output.count)
         fillUniform(target)
@@ -181,7 +183,8 @@ extension Bench {
     /// update's use; the discriminator's own update backs up from the scores only).
     func runDiscriminator() throws {
         let models = try models()
-        let network = try MultiScaleDiscriminator(models.discriminator, batch: batch, seed: 1)
+        let network = try MultiScaleDiscriminator(models.discriminator, batch: batch, seed: 1,
+                                                  convolution: convolution.options)
         let memory = network.memory
         fillUniform(memory.values(network.input))
         let features = network.scales.flatMap(\.features)
@@ -208,7 +211,7 @@ extension Bench {
     func runPerceptual() throws {
         let models = try models()
         let size = models.generator.outputSize
-        let loss = PerceptualLoss(batch: batch, height: size, width: size)
+        let loss = PerceptualLoss(batch: batch, height: size, width: size, convolution: convolution.options)
         let input = Arena(count: loss.imageCount), target = Arena(count: loss.imageCount)
         let inputGradient = Arena(count: loss.imageCount)
         fillUniform(input)
@@ -235,7 +238,7 @@ extension Bench {
             generatorLearningRate: models.generatorLearningRate, discriminatorLearningRate: models.discriminatorLearningRate,
             betas: models.betas, weights: models.lossWeights, emaDecay: models.emaDecay,
             vggState: models.lossWeights.perceptual > 0 ? vggState : nil, bucketBytes: 25 << 20,
-            communicator: communicator, seed: 1)
+            communicator: communicator, seed: 1, convolution: convolution.options)
         fillUniform(trainer.target)
         let input = trainer.input
         var random = SystemRandomNumberGenerator()

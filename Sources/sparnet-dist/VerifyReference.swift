@@ -19,6 +19,9 @@ struct VerifyReferenceCommand: ParsableCommand {
     @Argument(help: "Golden HDF5 files (e.g. ../shared/fixtures/*.h5).")
     var files: [String]
 
+    @OptionGroup(title: "Convolution algorithms (to answer a precision question per algorithm)")
+    var convolution: ConvolutionFlags
+
     /// Tests of the trajectory check: train SPARNetHD trajectories with one deliberate
     /// departure from the reference's order, which the check must name.
     @Option(name: .customLong("deviate"), help: .hidden)
@@ -33,7 +36,8 @@ struct VerifyReferenceCommand: ParsableCommand {
         for path in files {
             let report: ParityReport
             do {
-                report = try verifyReference(path: path, deviations: SPARNetHDTrainer.Deviations(deviations.map(\.option)))
+                report = try verifyReference(path: path, convolution: convolution.options,
+                                             deviations: SPARNetHDTrainer.Deviations(deviations.map(\.option)))
             } catch {
                 printError("\(path): cannot verify: \(error)")
                 unreadable = true

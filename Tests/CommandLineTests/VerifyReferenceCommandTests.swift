@@ -13,6 +13,20 @@ import TestSupport
                 "\(result)")
     }
 
+    @Test("--conv-path and the other kernel switches reach every network the check builds",
+          .enabled(if: Fixtures.sharedDirectory != nil, "needs the shared folder's fixtures/"))
+    func convolutionSwitches() throws {
+        let files = ["sparnet_A.h5", "msd_sn_F.h5"].map { Fixtures.shared($0)! }
+        let fast = try Command.run(Command.sparnetDist, ["verify-reference"] + files)
+        let plain = try Command.run(Command.sparnetDist, ["verify-reference", "--conv-path", "im2col", "--no-strided-winograd",
+                                                          "--no-one-channel-direct"] + files)
+        #expect(plain.status == 0 && plain.output.components(separatedBy: "PASS").count == 3, "\(plain)")
+        // Other sums, other last bits: the errors printed differ.
+        #expect(plain.output != fast.output, "\(plain)")
+        let bad = try Command.run(Command.sparnetDist, ["verify-reference", "--conv-path", "fft"] + files)
+        #expect(bad.status != 0 && bad.errors.contains("--conv-path"), "\(bad)")
+    }
+
     @Test(.enabled(if: Fixtures.sharedDirectory != nil, "needs the shared folder's fixtures/"))
     func trainingTrajectoriesPass() throws {
         let files = ["trajectory_sparnet_S1.h5", "trajectory_sparnethd_HD1.h5"].map { Fixtures.shared($0)! }

@@ -49,7 +49,7 @@ let parallelConvGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 2, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3, stride: 1,
                    padding: .reflect(1), tileFloats: 117 * 31 * 5, minimumTileColumns: 1),
     Conv2dGeometry(batch: 1, inputChannels: 11, outputChannels: 4, height: 64, width: 48, kernelSize: 3, stride: 2,
-                   padding: .zero(1), tileFloats: 99 * 24 * 7, minimumTileColumns: 1, stridedWinograd: false),
+                   padding: .zero(1), tileFloats: 99 * 24 * 7, minimumTileColumns: 1, options: ConvolutionOptions(stridedWinograd: false)),
     Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 5, height: 40, width: 36, kernelSize: 3, stride: 1,
                    padding: .reflect(1), upsamplesInput: true, tileFloats: 81 * 36 * 6, minimumTileColumns: 1),
     Conv2dGeometry(batch: 2, inputChannels: 10, outputChannels: 7, height: 45, width: 43, kernelSize: 1, stride: 1,
@@ -61,18 +61,18 @@ let parallelConvGeometries: [Conv2dGeometry] = [
 /// adjacent tiles overlap), and sizes that split tiles and channels over threads; with Winograd
 /// off, so the forward takes shifted rows too.
 let shiftedRowsConvGeometries: [Conv2dGeometry] = [
-    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1), winograd: false),
-    Conv2dGeometry(batch: 3, inputChannels: 5, outputChannels: 3, height: 9, width: 7, kernelSize: 3, padding: .zero(1), winograd: false),
-    Conv2dGeometry(batch: 3, inputChannels: 2, outputChannels: 7, height: 11, width: 5, kernelSize: 5, padding: .reflect(2), winograd: false),
-    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 3, height: 9, width: 11, kernelSize: 3, padding: .none, winograd: false),
+    Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1), options: ConvolutionOptions(winograd: false)),
+    Conv2dGeometry(batch: 3, inputChannels: 5, outputChannels: 3, height: 9, width: 7, kernelSize: 3, padding: .zero(1), options: ConvolutionOptions(winograd: false)),
+    Conv2dGeometry(batch: 3, inputChannels: 2, outputChannels: 7, height: 11, width: 5, kernelSize: 5, padding: .reflect(2), options: ConvolutionOptions(winograd: false)),
+    Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 3, height: 9, width: 11, kernelSize: 3, padding: .none, options: ConvolutionOptions(winograd: false)),
     Conv2dGeometry(batch: 3, inputChannels: 3, outputChannels: 5, height: 7, width: 9, kernelSize: 3, padding: .reflect(1),
-                   tileFloats: 1, minimumTileColumns: 1, winograd: false),
+                   tileFloats: 1, minimumTileColumns: 1, options: ConvolutionOptions(winograd: false)),
     Conv2dGeometry(batch: 1, inputChannels: 5, outputChannels: 4, height: 10, width: 14, kernelSize: 3, padding: .reflect(1),
-                   upsamplesInput: true, tileFloats: 45 * 14 * 3, minimumTileColumns: 1, winograd: false),
+                   upsamplesInput: true, tileFloats: 45 * 14 * 3, minimumTileColumns: 1, options: ConvolutionOptions(winograd: false)),
     Conv2dGeometry(batch: 3, inputChannels: 13, outputChannels: 6, height: 33, width: 31, kernelSize: 3,
-                   padding: .reflect(1), tileFloats: 117 * 31 * 5, minimumTileColumns: 1, winograd: false),
+                   padding: .reflect(1), tileFloats: 117 * 31 * 5, minimumTileColumns: 1, options: ConvolutionOptions(winograd: false)),
     Conv2dGeometry(batch: 1, inputChannels: 9, outputChannels: 5, height: 40, width: 36, kernelSize: 3,
-                   padding: .zero(1), upsamplesInput: true, tileFloats: 81 * 36 * 6, minimumTileColumns: 1, winograd: false),
+                   padding: .zero(1), upsamplesInput: true, tileFloats: 81 * 36 * 6, minimumTileColumns: 1, options: ConvolutionOptions(winograd: false)),
 ]
 
 /// The Winograd forward (3×3, stride 1): reflect, zero and no padding, padding 2, odd output
@@ -171,16 +171,17 @@ let stridedWinogradConvGeometries: [Conv2dGeometry] = [
 let smallTileWinogradConvGeometries: [Conv2dGeometry] = winogradConvGeometries.filter { $0.winogradTile == 4 }.map {
     Conv2dGeometry(batch: $0.batch, inputChannels: $0.inputChannels, outputChannels: $0.outputChannels,
                    height: $0.height, width: $0.width, kernelSize: 3, padding: $0.padding, upsamplesInput: $0.upsamplesInput,
-                   tileFloats: $0.tileFloats, minimumTileColumns: $0.minimumTileColumns, largeWinogradTiles: false)
+                   tileFloats: $0.tileFloats, minimumTileColumns: $0.minimumTileColumns,
+                   options: ConvolutionOptions(largeWinogradTiles: false))
 }
 
 /// VGG19's convs: the forward on F(2×2), the input gradient on F(4×4) (zero padding as VGG's;
 /// reflected, whose border strips the input gradient adds after the interior).
 let mixedTileWinogradConvGeometries: [Conv2dGeometry] = [
     Conv2dGeometry(batch: 2, inputChannels: 6, outputChannels: 5, height: 28, width: 28, kernelSize: 3, padding: .zero(1),
-                   largeWinogradTiles: false, largeInputGradientTiles: true),
+                   largeForwardTiles: false),
     Conv2dGeometry(batch: 1, inputChannels: 4, outputChannels: 7, height: 34, width: 30, kernelSize: 3, padding: .reflect(1),
-                   largeWinogradTiles: false, largeInputGradientTiles: true),
+                   largeForwardTiles: false),
 ]
 
 /// One output channel, 3×3 stride 1 (the attention maps' out_block), on its direct kernels:
@@ -203,7 +204,8 @@ let im2colConvGeometries: [Conv2dGeometry] = shiftedRowsConvGeometries.map {
     Conv2dGeometry(batch: $0.batch, inputChannels: $0.inputChannels, outputChannels: $0.outputChannels,
                    height: $0.height, width: $0.width, kernelSize: $0.kernelSize, padding: $0.padding,
                    upsamplesInput: $0.upsamplesInput, tileFloats: $0.inputChannels * $0.kernelSize * $0.kernelSize
-                       * $0.outputWidth * $0.rowsPerTile, minimumTileColumns: 1, shiftedRows: false, winograd: false)
+                       * $0.outputWidth * $0.rowsPerTile, minimumTileColumns: 1, 
+                   options: ConvolutionOptions(shiftedRows: false, winograd: false))
 }
 
 @Suite struct Conv2dTests {
