@@ -80,13 +80,15 @@ public struct ImageFolderReport: Sendable {
     public let skipped: [ImageError]
     /// Photos that were resized (the others already had the output size).
     public let resized: Int
-    /// Photos that were not square and were stretched to a square.
-    public let notSquare: Int
+    /// Photos that were not square and were cropped to a square (`SquareCrop`).
+    public let cropped: Int
+    /// Photos that were not square and were stretched to one (`SquareCrop.stretch`).
+    public let stretched: Int
 }
 
 extension ImageFolder {
-    /// Decodes every photo to RGB, resizes it to `size`×`size` (Pillow-exact; skipped when it
-    /// already has that size) and writes them in order into `shards` shards of `output` with
+    /// Decodes every photo to RGB, makes it square as `crop` says, resizes it to `size`×`size`
+    /// (Pillow-exact; skipped when it already has that size) and writes them in order into `shards` shards of `output` with
     /// their relative paths as `/names`. Decoding and resizing run on `threads` threads, at most
     /// a few images ahead of the writer, so memory stays bounded whatever the folder's size.
     ///
@@ -97,7 +99,7 @@ extension ImageFolder {
     ///   when no photo is readable, a shard would be empty, or the output cannot be written.
     ///   Nothing is left under a final name or a temporary name after an error.
     public func writeShards(to output: String, size: Int, shards: Int = 1, filter: ResamplingFilter = .bicubic,
-                            strict: Bool = false, gzipLevel: Int? = nil,
+                            crop: SquareCrop = .center, strict: Bool = false, gzipLevel: Int? = nil,
                             threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                             progress: (Int) -> Void = { _ in }) throws -> ImageFolderReport {
         precondition(size > 0, "ImageFolder.writeShards: size \(size)")
@@ -107,15 +109,16 @@ extension ImageFolder {
         let writer = try ImageShardSetWriter(output: output, capacity: files.count, shards: shards,
                                              height: size, width: size, gzipLevel: gzipLevel)
         defer { writer.discard() }
-        var skipped: [ImageError] = [], resized = 0, notSquare = 0
+        var skipped: [ImageError] = [], resized = 0, cropped = 0, stretched = 0
         let threads = max(1, threads)
         try forEachInOrder(count: files.count, threads: threads, window: 4 * threads, transform: { index in
-            loadImage(index, size: size, filter: filter)
+            loadImage(index, size: size, filter: filter, crop: crop)
         }, consume: { index, loaded in
             switch loaded {
             case .success(let image):
                 if image.resized { resized += 1 }
-                if !image.square { notSquare += 1 }
+                if image.cropped { cropped += 1 }
+                if image.stretched { stretched += 1 }
                 try image.image.withUnsafePixels { try writer.write($0, item: index, name: files[index]) }
             case .failure(let error):
                 if strict { throw error }
@@ -129,17 +132,19 @@ extension ImageFolder {
         }
         let paths = try writer.commit()
         return ImageFolderReport(paths: paths, written: files.count - skipped.count, skipped: skipped,
-                                 resized: resized, notSquare: notSquare)
+                                 resized: resized, cropped: cropped, stretched: stretched)
     }
 
     private struct LoadedImage: Sendable {
         let image: RGBImage
         let resized: Bool
-        let square: Bool
+        let cropped: Bool
+        let stretched: Bool
     }
 
-    private func loadImage(_ index: Int, size: Int, filter: ResamplingFilter) -> Result<LoadedImage, ImageError> {
-        let image: RGBImage
+    private func loadImage(_ index: Int, size: Int, filter: ResamplingFilter,
+                           crop: SquareCrop) -> Result<LoadedImage, ImageError> {
+        var image: RGBImage
         do {
             image = try RGBImage(contentsOfFile: path(index))
         } catch let error as ImageError {
@@ -147,8 +152,15 @@ extension ImageFolder {
         } catch {
             return .failure(ImageError(file: path(index), .unreadable("\(error)")))
         }
+        let square = image.width == image.height
+        var cropped = false
+        if let window = crop.window(width: image.width, height: image.height, name: files[index]),
+           window.side != image.width || window.side != image.height {
+            image = image.cropped(x: window.x, y: window.y, width: window.side, height: window.side)
+            cropped = true
+        }
         let same = image.width == size && image.height == size
         return .success(LoadedImage(image: same ? image : image.resized(width: size, height: size, filter: filter),
-                                    resized: !same, square: image.width == image.height))
+                                    resized: !same, cropped: cropped, stretched: !square && !cropped))
     }
 }

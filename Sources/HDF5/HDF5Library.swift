@@ -44,7 +44,8 @@ public enum HDF5Library {
     }
 
     /// The innermost (most specific) entry of this thread's HDF5 error stack as
-    /// "function(): description", or nil when the stack is empty. Call right after the failing
+    /// "function(): description" (or, for a failed system call, its error alone: "No space
+    /// left on device (errno 28)"), or nil when the stack is empty. Call right after the failing
     /// HDF5 call, inside `serialized`.
     static func innermostErrorMessage() -> String? {
         var message: String?
@@ -60,6 +61,20 @@ public enum HDF5Library {
         _ = withUnsafeMutablePointer(to: &message) {
             H5Ewalk2(sparnet_h5e_default(), H5E_WALK_UPWARD, walker, UnsafeMutableRawPointer($0))
         }
-        return message
+        return message.map { systemErrorMessage(in: $0) ?? $0 }
+    }
+
+    /// The system error a failed read or write reports inside its description ("file write
+    /// failed: time = …, filename = '…', file descriptor = 5, errno = 28, error message = 'No
+    /// space left on device', buf = …, total write size = …"), as "No space left on device
+    /// (errno 28)"; nil when the description names none. The file is named by `HDF5Error`.
+    static func systemErrorMessage(in description: String) -> String? {
+        guard let errnoRange = description.range(of: "errno = "),
+              let messageStart = description.range(of: "error message = '", range: errnoRange.upperBound..<description.endIndex),
+              let messageEnd = description[messageStart.upperBound...].firstIndex(of: "'") else { return nil }
+        let number = description[errnoRange.upperBound...].prefix { $0.isNumber }
+        let operation = description.contains("file write failed") ? "write failed: "
+            : description.contains("file read failed") ? "read failed: " : ""
+        return "\(operation)\(description[messageStart.upperBound..<messageEnd]) (errno \(number))"
     }
 }

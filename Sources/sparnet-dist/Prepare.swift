@@ -12,7 +12,8 @@ struct Prepare: ParsableCommand {
         abstract: "Write a dataset of faces as HDF5 image shards, or preview one.",
         discussion: """
             --images DIR decodes every PNG/JPEG under DIR (recursive, sorted by path, hidden files \
-            ignored), converts it to RGB, resizes it to SIZE×SIZE (Pillow-exact; CelebA: bicubic to \
+            ignored), converts it to RGB, crops it to a square (--crop center, the default, or \
+            around --face-boxes) and resizes it to SIZE×SIZE (Pillow-exact; CelebA: bicubic to \
             128, FFHQ: bilinear 1024 to 512) and stores /images uint8 [N, SIZE, SIZE, 3] with the \
             relative paths as /names. Unreadable images are skipped with one warning listing them \
             (--strict: the first one is an error). --synthetic N draws N procedural faces instead \
@@ -46,6 +47,17 @@ struct Prepare: ParsableCommand {
     @Option(help: "Number of shard files.") var shards = 1
     @Option(help: "Resampling filter when a photo is not SIZE×SIZE: bicubic or bilinear.")
     var resize: ResizeFilter = .bicubic
+    @Option(help: ArgumentHelp("""
+        How a photo that is not square becomes square before the resize: center (the largest \
+        centered square; CelebA's aligned 178×218 keeps rows 20–197, the face) or stretch.
+        """, valueName: "center|stretch"))
+    var crop: CropKind = .center
+    @Option(help: ArgumentHelp("""
+        Crop each photo to the square around its face box instead, from a CelebA-style list \
+        (list_bbox_celeba.txt for img_celeba: NAME X Y WIDTH HEIGHT per line); unlisted photos \
+        are cropped as --crop center.
+        """, valueName: "file"))
+    var faceBoxes: String?
     @Flag(help: "Stop at the first unreadable photo instead of skipping it.") var strict = false
     @Option(help: "gzip level 1–9 for the image chunks (default: none, fastest to read).") var gzip: Int?
     @Option(help: "Decoding and drawing threads (default: the number of cores).")
@@ -54,6 +66,10 @@ struct Prepare: ParsableCommand {
 
     enum SampleKind: String, ExpressibleByArgument, CaseIterable {
         case sparnet, sparnethd
+    }
+
+    enum CropKind: String, ExpressibleByArgument, CaseIterable {
+        case center, stretch
     }
 
     enum ResizeFilter: String, ExpressibleByArgument, CaseIterable {
@@ -85,6 +101,8 @@ struct Prepare: ParsableCommand {
         }
         if let gzip, !(1...9).contains(gzip) { throw ValidationError("--gzip must be 1…9, got \(gzip)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if faceBoxes != nil && images == nil { throw ValidationError("--face-boxes crops --images photos only") }
+        if faceBoxes != nil && crop == .stretch { throw ValidationError("give --face-boxes or --crop stretch, not both") }
         do { try requireReplaceableFile(out) } catch let error as DurableFileError {
             throw ValidationError("--out \(error)")
         }
@@ -98,11 +116,14 @@ struct Prepare: ParsableCommand {
 
     private func prepareFolder(_ directory: String) throws {
         let folder = try ImageFolder(directory: directory)
+        let squareCrop: SquareCrop = try faceBoxes.map { .faceBoxes(try FaceBox.list(contentsOfFile: $0)) }
+            ?? (crop == .center ? .center : .stretch)
         warnAboutOtherShards()
         let progress = ProgressLine("prepare \(out)", total: folder.files.count)
         let report: ImageFolderReport
         do {
-            report = try folder.writeShards(to: out, size: size, shards: shards, filter: resize.filter, strict: strict,
+            report = try folder.writeShards(to: out, size: size, shards: shards, filter: resize.filter,
+                                            crop: squareCrop, strict: strict,
                                             gzipLevel: gzip, threads: workerThreads, progress: progress.update)
         } catch let error as ImageError {
             throw DatasetError("\(error) (--strict: stopped at the first unreadable image; nothing written)")
@@ -111,8 +132,13 @@ struct Prepare: ParsableCommand {
             printError("warning: skipped \(report.skipped.count) unreadable image(s) of \(folder.files.count) "
                        + "(--strict makes this an error):\n" + report.skipped.map { "  \($0)" }.joined(separator: "\n"))
         }
-        if report.notSquare > 0 {
-            printError("note: \(report.notSquare) image(s) were not square and were stretched to \(size)×\(size)")
+        if report.cropped > 0 {
+            let how = faceBoxes.map { "around their face boxes (\($0))" } ?? "to their centered square"
+            print("cropped \(report.cropped) image(s) \(how) before resizing")
+        }
+        if report.stretched > 0 {
+            printError("note: \(report.stretched) image(s) were not square and were stretched to \(size)×\(size) "
+                       + "(--crop center keeps their proportions)")
         }
         print("wrote \(report.written) images of \(size)×\(size) from \(directory) (\(report.resized) resized "
               + "with \(resize.rawValue)) to \(report.paths.joined(separator: ", "))")

@@ -5,7 +5,7 @@ import Foundation
 import Kernels
 import Training
 
-/// Set by SIGINT/SIGTERM; read once per step (a collective decision stops every rank).
+/// Set by SIGINT/SIGTERM/SIGUSR1; read once per step (a collective decision stops every rank).
 nonisolated(unsafe) private var stopSignal: Int32 = 0
 
 /// `sparnet-dist train`: one data-parallel training run; every rank runs the same command.
@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
         usage: "sparnet-dist train --config <config> [<options>]",
         discussion: """
             Every rank runs the same command: `mpirun -n 8 sparnet-dist train --config …`. Without \
-            mpirun (or with --debug) it is one process. SIGINT/SIGTERM on any rank writes a \
+            mpirun (or with --debug) it is one process. SIGINT, SIGTERM or SIGUSR1 on any rank writes a \
             checkpoint on every rank's agreement and exits 0; --resume auto continues from it.
 
             Rank 0 writes the run directory: checkpoints, metrics.jsonl, config.yaml, TensorBoard \
@@ -82,6 +82,15 @@ struct Train: ParsableCommand {
 
         signal(SIGINT) { _ in stopSignal = 1 }
         signal(SIGTERM) { _ in stopSignal = 1 }
+        // What the launchers send (Open MPI forwards it to every rank and, unlike SIGTERM,
+        // does not follow it with SIGKILL a second later).
+        signal(SIGUSR1) { _ in stopSignal = 1 }
+        // A parent that blocked them (some supervisors do; children inherit the mask) must not
+        // make the stop signals wait forever.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for stop in [SIGINT, SIGTERM, SIGUSR1] { sigaddset(&stopSignals, stop) }
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let log: (String) -> Void = { message in if communicator.isCoordinator { print(message) } }
         do {
             let resumeMode: TrainingSession.Resume = switch resume {

@@ -9,6 +9,7 @@ struct VerifyReferenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-reference",
         abstract: "Recompute PyTorch golden files with this engine and compare, group by group.",
+        usage: "sparnet-dist verify-reference [<options>] <files> ...",
         discussion: """
             Each FILE's `config` attribute says what it holds (SPARNet generator, multi-scale \
             discriminator, VGG perceptual loss, resize, metrics). Prints one line per group with \
@@ -19,8 +20,8 @@ struct VerifyReferenceCommand: ParsableCommand {
     @Argument(help: "Golden HDF5 files (e.g. ../shared/fixtures/*.h5).")
     var files: [String]
 
-    @OptionGroup(title: "Convolution algorithms (to answer a precision question per algorithm)")
-    var convolution: ConvolutionFlags
+    /// The kernel switches of `bench`: a precision question answered per algorithm.
+    @OptionGroup var convolution: ConvolutionFlags
 
     /// Tests of the trajectory check: train SPARNetHD trajectories with one deliberate
     /// departure from the reference's order, which the check must name.

@@ -35,6 +35,54 @@ import TestSupport
         Self.checkTwoRankRun(result, directory + "/run")
     }
 
+    /// Open MPI forwards a TERM to mpirun to the ranks and kills them a second later; the
+    /// launcher turns its own TERM into one SIGUSR1 to every rank instead. The checkpoint write
+    /// is held 8 s by the test hook: it survives, and the launcher exits 0.
+    @Test("SIGTERM to the launcher: every rank writes its checkpoint however long it takes, exit 0")
+    func terminatedLauncherCheckpointsAndExitsZero() throws {
+        let runDirectory = Fixtures.temporaryDirectory("launch-stop") + "/run"
+        let script = Fixtures.repositoryRoot.appendingPathComponent("Launch/local.sh").path
+        let signaller = Thread {
+            for _ in 0..<1800 where !Thread.current.isCancelled {
+                usleep(100_000)
+                // After the first logged step: the session is past its setup on every rank.
+                guard let metrics = try? String(contentsOfFile: runDirectory + "/metrics.jsonl", encoding: .utf8),
+                      metrics.contains("\"step\"") else { continue }
+                let pids = (try? Command.run("/usr/bin/pgrep", ["-f", "Launch/local.sh 2 .*--run-dir \(runDirectory) "]))?
+                    .output.split(separator: "\n").compactMap { Int32($0) } ?? []
+                for pid in pids { kill(pid, SIGTERM) }
+                return
+            }
+        }
+        signaller.start()
+        // This test process blocks TERM and USR1 in the threads that spawn, and children inherit
+        // that mask (a shell started from a terminal or a scheduler blocks nothing): start the
+        // launcher through python3 with none blocked.
+        let unblocked = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+                                 + "os.execv(sys.argv[1], sys.argv[1:])", script]
+        defer {
+            // mpirun runs in a session of its own: should the launcher time out and be killed, its job is ended here.
+            _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", "run-dir \(runDirectory) "])
+        }
+        let result = try Command.run(Command.locate("python3")!, unblocked + ["2", ShortRun.debugConfig, "--data", ShortRun.shared.trainingData,
+                                              "--run-dir", runDirectory, "--steps", "100000", "--set", "train.epochs=100000",
+                                              "--set", "checkpoint.every_steps=100000"],
+                                     environment: Self.environment.merging(["SPARNET_TEST_PAUSE_IN_CHECKPOINT_WRITE": "8"]) { $1 },
+                                     timeout: 240)
+        signaller.cancel()
+        #expect(result.status == 0 && !result.timedOut, "\(result)")
+        #expect(result.errors.contains("launcher: stop requested"), "\(result)")
+        #expect(result.output.contains("stop requested at step"), "\(result)")
+        #expect(result.errors.contains("SPARNET_TEST_PAUSE_IN_CHECKPOINT_WRITE: pausing 8"), "\(result)")
+        let checkpoints = RunFiles.checkpoints(in: runDirectory)
+        #expect(checkpoints.count == 1 && RunFiles.partials(in: runDirectory).isEmpty, "\(checkpoints) \(result)")
+        if let checkpoint = checkpoints.first {
+            let export = try Command.run(Command.sparnetDist, ["export", "--checkpoint", runDirectory + "/" + checkpoint,
+                                                               "--out", runDirectory + "/../weights.h5"])
+            #expect(export.status == 0, "the checkpoint written during the stop validates: \(export)")
+        }
+    }
+
     @Test func scriptsExplainTheirUsage() throws {
         for (name, usage) in [("local.sh", "usage: "), ("cluster.sh", "usage: ")] {
             let script = Fixtures.repositoryRoot.appendingPathComponent("Launch/" + name).path

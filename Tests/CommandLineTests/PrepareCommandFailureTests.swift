@@ -25,6 +25,35 @@ import TestSupport
         #expect(TestFolders.contents(output).isEmpty, "left behind", sourceLocation: sourceLocation)
     }
 
+    /// Whether this process may mount a tmpfs in a mount namespace of its own (root, and a
+    /// kernel or container that allows it): how a test gets a full disk without filling one.
+    static let canMountSmallDisk: Bool = {
+        guard getuid() == 0, let unshare = Command.locate("unshare") else { return false }
+        let probe = try? Command.run(unshare, ["--mount", "--propagation", "private", "/bin/sh", "-c",
+                                               "mount -t tmpfs -o size=64k tmpfs \"$1\"", "sh",
+                                               Fixtures.temporaryDirectory("mount-probe")], timeout: 20)
+        return probe?.status == 0
+    }()
+
+    @Test("A full disk is one line with the system's words, naming the file, and leaves nothing behind",
+          .enabled(if: canMountSmallDisk, "needs root and unshare --mount to mount a 256 KiB tmpfs"))
+    func fullDisk() throws {
+        let directory = Fixtures.temporaryDirectory("prepare-full-disk")
+        // 64 faces of 64² are 768 KiB: the write runs out of room.
+        let script = "mount -t tmpfs -o size=256k tmpfs \"$1\" || exit 99; \"$2\" prepare --synthetic 64 --size 64 "
+            + "--out \"$1/faces.h5\"; status=$?; echo left:; ls -A \"$1\"; exit $status"
+        let result = try Command.run(Command.locate("unshare")!, ["--mount", "--propagation", "private", "/bin/sh", "-c",
+                                                                   script, "sh", directory, Command.sparnetDist],
+                                     timeout: 60)
+        #expect(result.status == 1, "\(result)")
+        let errors = result.errors.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1 && errors[0].contains("No space left on device (errno 28)")
+                && errors[0].contains(directory + "/"), "\(result)")
+        #expect(!result.errors.contains("file descriptor"), "the HDF5 driver's record is not the message: \(result)")
+        let left = result.output.components(separatedBy: "left:\n").last ?? "?"
+        #expect(result.output.contains("left:") && left.isEmpty, "left behind on the full disk: \(left)")
+    }
+
     @Test("--out onto a FIFO is refused and leaves it as it was")
     func outputThatMustNotBeReplaced() throws {
         let directory = Fixtures.temporaryDirectory("prepare-special-out")

@@ -105,6 +105,33 @@ import TestSupport
 
     // MARK: Synthetic faces and preview
 
+    /// CelebA's aligned crops are 178×218: by default each becomes its centered square, not a
+    /// stretched face; --crop stretch and --face-boxes choose otherwise, each said in a line.
+    @Test("Photos that are not square are cropped to their centered square unless asked otherwise")
+    func notSquarePhotosAreCroppedByDefault() throws {
+        let input = Fixtures.temporaryDirectory("prepare-crop")
+        let photo = TestFolders.image(width: 178, height: 218, seed: 3)
+        try TestFolders.write(photo, to: input, "000001.png")
+        let output = Fixtures.temporaryDirectory("prepare-crop-out")
+        let centered = try prepare(["--images", input, "--out", output + "/center.h5", "--size", "32"])
+        #expect(centered.status == 0 && centered.output.contains("cropped 1 image(s) to their centered square"), "\(centered)")
+        #expect(try storedImages(output + "/center.h5")
+                == [photo.cropped(x: 0, y: 20, width: 178, height: 178).resized(width: 32, height: 32, filter: .bicubic)])
+        let stretched = try prepare(["--images", input, "--out", output + "/stretch.h5", "--size", "32", "--crop", "stretch"])
+        #expect(stretched.status == 0 && stretched.errors.contains("1 image(s) were not square and were stretched"), "\(stretched)")
+        #expect(try storedImages(output + "/stretch.h5") == [photo.resized(width: 32, height: 32, filter: .bicubic)])
+        let boxes = input + "/../boxes.txt"
+        try "1\nimage_id x_1 y_1 width height\n000001.png 40 60 100 120\n".write(toFile: boxes, atomically: true, encoding: .utf8)
+        let boxed = try prepare(["--images", input, "--out", output + "/boxes.h5", "--size", "32", "--face-boxes", boxes])
+        #expect(boxed.status == 0 && boxed.output.contains("around their face boxes"), "\(boxed)")
+        #expect(try storedImages(output + "/boxes.h5")
+                == [photo.cropped(x: 30, y: 60, width: 120, height: 120).resized(width: 32, height: 32, filter: .bicubic)])
+        try "000001.png 40 60\n".write(toFile: boxes, atomically: true, encoding: .utf8)
+        let bad = try prepare(["--images", input, "--out", output + "/bad.h5", "--face-boxes", boxes])
+        #expect(bad.status == 1 && bad.errors.contains("boxes.txt:1: expected"), "\(bad)")
+        #expect(!FileManager.default.fileExists(atPath: output + "/bad.h5"))
+    }
+
     @Test func syntheticShardsAreReproducible() throws {
         let first = Fixtures.temporaryDirectory("prepare-synthetic"), second = Fixtures.temporaryDirectory("prepare-synthetic")
         for directory in [first, second] {
