@@ -1,7 +1,8 @@
 # The README's commands. `make test` installs what is missing, builds, and runs every test.
 SHELL := /bin/bash
+# slurm-wlm and munge: the one-node SLURM the launcher test starts (Launch/slurm-local.sh).
 DEBIAN_PACKAGES := pkg-config libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools \
-                   libpng-dev libjpeg62-turbo-dev
+                   libpng-dev libjpeg62-turbo-dev slurm-wlm munge
 # Numeric tests run on a release-optimized build: the Double references and central
 # differences are too slow unoptimized.
 SWIFT_TEST_FLAGS ?= -c release

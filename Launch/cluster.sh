@@ -9,7 +9,7 @@
 # system (HDF5 on NFS: HDF5_USE_FILE_LOCKING=FALSE is exported to every rank), and Open MPI
 # choosing the fabric (TCP by default; InfiniBand/UCX when present). Ranks = sum of slots.
 # SIGTERM or Ctrl-C: every rank on every host writes a checkpoint, however long that takes,
-# and the script exits 0 (Launch/mpirun-until-stopped.sh); --resume auto continues the run.
+# and the script exits 0 (Launch/stop-with-checkpoint.sh); --resume auto continues the run.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 HOSTFILE CONFIG [train options…]" >&2
@@ -18,8 +18,8 @@ fi
 hostfile=$1 config=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=Launch/mpirun-until-stopped.sh
-. "$here/Launch/mpirun-until-stopped.sh"
+# shellcheck source=Launch/stop-with-checkpoint.sh
+. "$here/Launch/stop-with-checkpoint.sh"
 binary=${SPARNET_DIST:-$here/.build/release/sparnet-dist}
 [ -f "$hostfile" ] || { echo "error: hostfile $hostfile not found" >&2; exit 2; }
 ranks=$(awk '!/^[[:space:]]*(#|$)/ { n = 1; for (i = 2; i <= NF; i++) if ($i ~ /^slots=/) { split($i, s, "="); n = s[2] } total += n } END { print total + 0 }' "$hostfile")

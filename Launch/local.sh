@@ -10,7 +10,7 @@
 # own cores when there are enough of them. As root, mpirun needs --allow-run-as-root, added here;
 # more ranks than cores need --oversubscribe, also added when so.
 # SIGTERM or Ctrl-C: every rank writes a checkpoint, however long that takes, and the script
-# exits 0 (Launch/mpirun-until-stopped.sh); --resume auto continues the run.
+# exits 0 (Launch/stop-with-checkpoint.sh); --resume auto continues the run.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 RANKS CONFIG [train options…]" >&2
@@ -19,8 +19,8 @@ fi
 ranks=$1 config=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=Launch/mpirun-until-stopped.sh
-. "$here/Launch/mpirun-until-stopped.sh"
+# shellcheck source=Launch/stop-with-checkpoint.sh
+. "$here/Launch/stop-with-checkpoint.sh"
 binary=${SPARNET_DIST:-$here/.build/release/sparnet-dist}
 [ -x "$binary" ] || { echo "error: $binary not found; run 'swift build -c release' first" >&2; exit 2; }
 [ -f "$config" ] || { echo "error: config $config not found" >&2; exit 2; }

@@ -55,16 +55,11 @@ import TestSupport
             }
         }
         signaller.start()
-        // This test process blocks TERM and USR1 in the threads that spawn, and children inherit
-        // that mask (a shell started from a terminal or a scheduler blocks nothing): start the
-        // launcher through python3 with none blocked.
-        let unblocked = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
-                                 + "os.execv(sys.argv[1], sys.argv[1:])", script]
         defer {
             // mpirun runs in a session of its own: should the launcher time out and be killed, its job is ended here.
             _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", "run-dir \(runDirectory) "])
         }
-        let result = try Command.run(Command.locate("python3")!, unblocked + ["2", ShortRun.debugConfig, "--data", ShortRun.shared.trainingData,
+        let result = try Command.runUnblocked(script, ["2", ShortRun.debugConfig, "--data", ShortRun.shared.trainingData,
                                               "--run-dir", runDirectory, "--steps", "100000", "--set", "train.epochs=100000",
                                               "--set", "checkpoint.every_steps=100000"],
                                      environment: Self.environment.merging(["SPARNET_TEST_PAUSE_IN_CHECKPOINT_WRITE": "8"]) { $1 },

@@ -75,6 +75,17 @@ public enum Command {
                       seconds: Date().timeIntervalSince(start), timedOut: timedOut)
     }
 
+    /// `run`, with no signal blocked in the child. The threads of this test process that spawn
+    /// block TERM, USR1 and others, and children inherit that mask, where a shell started from a
+    /// terminal or a scheduler blocks nothing: a test of what a signal does starts its program
+    /// through python3, which clears the mask and executes it.
+    public static func runUnblocked(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                                    directory: String? = nil, timeout: Double = 120) throws -> Result {
+        let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+        return try run(locate("python3") ?? "/usr/bin/python3", ["-c", unblock, executable] + arguments,
+                       environment: environment, directory: directory, timeout: timeout)
+    }
+
     /// Runs one job whose ranks run different `sparnet-dist` command lines (mpirun's MPMD form
     /// `-n 1 A : -n 1 B`), one rank each.
     public static func mpirun(programs: [[String]], timeout: Double = 120) throws -> Result {
