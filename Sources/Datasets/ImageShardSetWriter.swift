@@ -85,7 +85,7 @@ public final class ImageShardSetWriter {
             current += 1
         }
         if writers[shard] == nil { try openShard(shard) }
-        try writers[shard]!.write(pixels, at: kept[shard], name: name)
+        try naming(shard) { try writers[shard]!.write(pixels, at: kept[shard], name: name) }
         kept[shard] += 1
         lastItem = item
     }
@@ -102,7 +102,7 @@ public final class ImageShardSetWriter {
         }
         for (index, writer) in writers.enumerated() {
             do {
-                try writer!.publish()
+                try naming(index) { try writer!.publish() }
             } catch {
                 for path in paths[..<index] { unlink(path) }
                 discard()
@@ -137,7 +137,17 @@ public final class ImageShardSetWriter {
             throw DatasetError("\(paths[shard]) would hold no images: all \(items.count) of its items "
                                + "(\(items.lowerBound)..<\(items.upperBound)) were skipped; use fewer shards")
         }
-        try writer.finish(count: kept[shard])
+        try naming(shard) { try writer.finish(count: kept[shard]) }
+    }
+
+    /// Runs `body`, reporting an HDF5 failure under the shard's final name (the user's
+    /// --out), not the temporary file's.
+    private func naming(_ shard: Int, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as HDF5Error {
+            throw DatasetError("cannot write \(paths[shard]): \(error.object.map { "\($0): " } ?? "")\(error.message)")
+        }
     }
 
     /// Creates the directory of `output` and its missing parents, remembering them for
