@@ -69,7 +69,7 @@ let package = Package(
                                                      "Verification", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "HDF5", "Datasets", "Imaging"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Networks", "Optimizers", "Tensors", "HDF5", "TestSupport"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Kernels", "Tensors", "Datasets", "Verification", "TestSupport", "HDF5"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Kernels", "Tensors", "Datasets", "Imaging", "Verification", "TestSupport", "HDF5"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "TestSupport", "HDF5"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "DurableFiles", "Imaging", "HDF5", "TestSupport"]),

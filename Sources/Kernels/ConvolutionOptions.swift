@@ -2,7 +2,7 @@
 /// suits its shape (`Conv2dGeometry`). Passed down from whoever builds the network (the
 /// trainers, `bench`, `verify-reference`), so one process can run the same network on two
 /// paths side by side, and a precision question is answered per algorithm without rebuilding.
-public struct ConvolutionOptions: Hashable, Sendable, CustomStringConvertible {
+public struct ConvolutionOptions: Hashable, Sendable {
     /// Stride-1 convs build the shifted-rows matrix (a third of im2col's) instead of im2col.
     public var shiftedRows: Bool
     /// 3×3 stride-1 convs run on Winograd F(2×2, 3×3) (`Winograd.swift`).
@@ -29,11 +29,4 @@ public struct ConvolutionOptions: Hashable, Sendable, CustomStringConvertible {
     /// plainest rounding, the yardstick of the faster paths' precision.
     public static let im2col = ConvolutionOptions(shiftedRows: false, winograd: false, largeWinogradTiles: false,
                                                   stridedWinograd: false, oneChannelDirect: false)
-
-    public var description: String {
-        let names = [(shiftedRows, "shifted rows"), (winograd, "winograd"), (largeWinogradTiles, "F(4×4)"),
-                     (stridedWinograd, "strided winograd"), (oneChannelDirect, "one-channel direct")]
-        let allowed = names.filter(\.0).map(\.1)
-        return allowed.isEmpty ? "im2col only" : allowed.joined(separator: ", ")
-    }
 }

@@ -55,6 +55,7 @@ import TestSupport
             }
         }
         signaller.start()
+        defer { signaller.cancel() }
         defer {
             // mpirun runs in a session of its own: should the launcher time out and be killed, its job is ended here.
             _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", "run-dir \(runDirectory) "])
@@ -64,7 +65,6 @@ import TestSupport
                                               "--set", "checkpoint.every_steps=100000"],
                                      environment: Self.environment.merging(["SPARNET_TEST_PAUSE_IN_CHECKPOINT_WRITE": "8"]) { $1 },
                                      timeout: 240)
-        signaller.cancel()
         #expect(result.status == 0 && !result.timedOut, "\(result)")
         #expect(result.errors.contains("launcher: stop requested"), "\(result)")
         #expect(result.output.contains("stop requested at step"), "\(result)")

@@ -1,4 +1,5 @@
 import Datasets
+import Imaging
 import Kernels
 import Networks
 import Tensors
@@ -46,17 +47,14 @@ import TestSupport
                                                   stridedWinograd: false)),
     ]
 
-    /// `count` synthetic faces (N, 3, 64, 64) in [−1, 1].
+    /// `count` synthetic faces (N, 3, 64, 64) in [−1, 1], as the loader normalizes them.
     static func faces(seed: UInt64, count: Int = batch, size: Int = 64) -> [Float] {
-        let faces = SyntheticFaces(seed: seed, size: size)
-        var values = [Float](repeating: 0, count: count * 3 * size * size)
-        var pixels = [UInt8](repeating: 0, count: size * size * 3)
-        for n in 0..<count {
-            pixels.withUnsafeMutableBufferPointer { faces.render(n, into: $0) }
-            for c in 0..<3 {
-                for i in 0..<size * size {
-                    values[(n * 3 + c) * size * size + i] = Float(pixels[i * 3 + c]) / 127.5 - 1
-                }
+        let faces = SyntheticFaces(seed: seed, size: size), image = 3 * size * size
+        var values = [Float](repeating: 0, count: count * image)
+        values.withUnsafeMutableBufferPointer { planes in
+            for n in 0..<count {
+                RGBImage(width: size, height: size) { faces.render(n, into: $0) }
+                    .writeNormalizedPlanes(into: planes.baseAddress! + n * image)
             }
         }
         return values
