@@ -80,16 +80,15 @@ struct Train: ParsableCommand {
         BLAS.setThreads(threads)
         printLayout(communicator, threads: threads)
 
-        signal(SIGINT) { _ in stopSignal = 1 }
-        signal(SIGTERM) { _ in stopSignal = 1 }
-        // What the launchers send (Open MPI forwards it to every rank and, unlike SIGTERM,
-        // does not follow it with SIGKILL a second later).
-        signal(SIGUSR1) { _ in stopSignal = 1 }
-        // A parent that blocked them (some supervisors do; children inherit the mask) must not
-        // make the stop signals wait forever.
+        // SIGUSR1 is what the launchers send (Open MPI forwards it to every rank and, unlike
+        // SIGTERM, does not follow it with SIGKILL a second later). Each is unblocked too: a
+        // parent that blocked them (children inherit the mask) must not make a stop wait forever.
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
-        for stop in [SIGINT, SIGTERM, SIGUSR1] { sigaddset(&stopSignals, stop) }
+        for stop in [SIGINT, SIGTERM, SIGUSR1] {
+            signal(stop) { _ in stopSignal = 1 }
+            sigaddset(&stopSignals, stop)
+        }
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let log: (String) -> Void = { message in if communicator.isCoordinator { print(message) } }
         do {
