@@ -123,14 +123,15 @@ shape() {
   local name=$1 rate=$2 hosts
   hosts=$(host_count "$name")
   for i in $(seq 1 "$hosts"); do
-    for place in "$name-sw $name-p$i" "$name-$i eth0"; do
-      set -- $place
-      tc -n "$1" qdisc del dev "$2" root 2> /dev/null || true
+    # Both ends of host i's link: the bridge's port and the host's interface.
+    while read -r namespace device; do
+      tc -n "$namespace" qdisc del dev "$device" root 2> /dev/null || true
       if [ "$rate" != none ]; then
         # A burst of 1 ms at the rate (at least 64 KiB) and 50 ms of queue.
-        tc -n "$1" qdisc add dev "$2" root tbf rate "$rate" burst "$(burst_of "$rate")" latency 50ms
+        tc -n "$namespace" qdisc add dev "$device" root tbf rate "$rate" burst "$(burst_of "$rate")" latency 50ms
       fi
-    done
+    done <<< "$name-sw $name-p$i
+$name-$i eth0"
   done
 }
 
