@@ -24,5 +24,6 @@ static inline MPI_Info sparnet_mpi_info_null(void) { return MPI_INFO_NULL; }
 static inline int sparnet_mpi_success(void) { return MPI_SUCCESS; }
 static inline int sparnet_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline MPI_Errhandler sparnet_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int sparnet_mpi_any_source(void) { return MPI_ANY_SOURCE; }
 
 #endif

@@ -34,6 +34,9 @@ public protocol Communicator: AnyObject {
     func broadcast(_ bytes: UnsafeMutableRawPointer, byteCount: Int, root: Int)
     /// Waits until every rank arrives.
     func barrier()
+    /// Names the training step now running (as the progress lines number it), for the message
+    /// that ends a stalled job.
+    func beginStep(_ step: Int)
     /// Ends every rank of the job at once with a message naming this rank; never returns.
     func abort(_ message: String) -> Never
     /// Ends communication cleanly; call once, on every rank, at the end.

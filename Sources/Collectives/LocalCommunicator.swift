@@ -25,6 +25,7 @@ public final class LocalCommunicator: Communicator {
         if UnsafePointer(part) != values { part.update(from: values!, count: count) }
     }
     public func barrier() {}
+    public func beginStep(_ step: Int) {}
     public func abort(_ message: String) -> Never {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         exit(1)

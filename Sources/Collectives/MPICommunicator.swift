@@ -5,7 +5,9 @@ import Foundation
 ///
 /// MPI's default error handler stays in place: a failing MPI call ends the whole job rather
 /// than leaving other ranks waiting in a collective, and `abort` calls `MPI_Abort`, which makes
-/// `mpirun` kill every rank.
+/// `mpirun` kill every rank. Every collective is built on non-blocking point-to-point messages
+/// and waited for by polling, so that `CollectiveWatchdog` can end a job whose peers went
+/// silent (a lost host, a stopped process) instead of waiting forever.
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
@@ -23,8 +25,10 @@ public final class MPICommunicator: Communicator {
     private var nextRingTag: Int32 = 1
     /// Every rank's values of a small reduction, in rank order (grown to the largest count).
     private var gathered: UnsafeMutableBufferPointer<Double> = .allocate(capacity: 0)
-    /// The small reductions' sends and receives, two per other rank.
+    /// The small reductions', broadcasts', scatters' and barriers' sends and receives, two per
+    /// other rank.
     private let exchangeRequests: UnsafeMutablePointer<MPI_Request?>
+    private var watchdog: CollectiveWatchdog!
 
     private struct Bucket: Hashable {
         let values: UnsafeMutablePointer<Float>
@@ -47,8 +51,9 @@ public final class MPICommunicator: Communicator {
     }
 
     /// Initializes MPI (once per process), with threads allowed but only the main thread
-    /// calling MPI (data-loader threads never communicate).
-    public init() {
+    /// calling MPI (data-loader threads never communicate). A wait in one collective longer than
+    /// `stallTimeout` seconds (0: no limit) ends the job, naming the ranks that stopped answering.
+    public init(stallTimeout: Double = 0) {
         var provided: Int32 = 0
         MPI_Init_thread(nil, nil, sparnet_mpi_thread_funneled(), &provided)
         world = sparnet_mpi_comm_world()
@@ -71,7 +76,18 @@ public final class MPICommunicator: Communicator {
         MPI_Comm_dup(world, &reductionWorld)
         exchangeRequests = .allocate(capacity: max(2 * (size - 1), 1))
         exchangeRequests.initialize(repeating: sparnet_mpi_request_null(), count: max(2 * (size - 1), 1))
+        // Every rank's node name, for the watchdog's blame line.
+        let width = Int(MPI_MAX_PROCESSOR_NAME) + 1
+        var names = [CChar](repeating: 0, count: width * size)
+        name.withUnsafeMutableBufferPointer { mine in
+            _ = MPI_Allgather(mine.baseAddress, Int32(width), sparnet_mpi_char(), &names, Int32(width),
+                              sparnet_mpi_char(), world)
+        }
+        let nodeNames = (0..<size).map { r in names.withUnsafeBufferPointer { String(cString: $0.baseAddress! + r * width) } }
+        watchdog = CollectiveWatchdog(timeout: stallTimeout, world: world, rank: rank, size: size, nodeNames: nodeNames)
     }
+
+    public func beginStep(_ step: Int) { watchdog.step = step }
 
     deinit { finalize() }
 
@@ -80,7 +96,8 @@ public final class MPICommunicator: Communicator {
         // A ring of its own: callers of the blocking form pass buffers that do not come back.
         let ring = makeRing(values, count: count)
         ring.start()
-        ring.wait()
+        watchdog.begin(.allReduce(floats: count))
+        ring.wait(watchdog)
         divide(values, count: count)
     }
 
@@ -102,7 +119,8 @@ public final class MPICommunicator: Communicator {
 
     public func wait(_ reduction: inout PendingReduction) {
         guard !reduction.isComplete, let ring = reduction.handle as? RingReduction else { return }
-        ring.wait()
+        watchdog.begin(.allReduce(floats: reduction.count))
+        ring.wait(watchdog)
         complete(&reduction)
     }
 
@@ -125,6 +143,7 @@ public final class MPICommunicator: Communicator {
     }
 
     public func allReduceSum(_ values: UnsafeMutablePointer<Double>, count: Int) {
+        watchdog.begin(.sum(values: count))
         let all = gatherEverywhere(values, count: count)
         for i in 0..<count {
             values[i] = (0..<size).reduce(0) { $0 + all[$1 * count + i] }
@@ -133,6 +152,7 @@ public final class MPICommunicator: Communicator {
 
     public func allReduceMax(_ value: Double) -> Double {
         var value = value
+        watchdog.begin(.max)
         let all = gatherEverywhere(&value, count: 1)
         return (0..<size).reduce(-Double.infinity) { max($0, all[$1]) }
     }
@@ -156,19 +176,73 @@ public final class MPICommunicator: Communicator {
                       &exchangeRequests[requests + 1])
             requests += 2
         }
-        MPI_Waitall(Int32(requests), exchangeRequests, sparnet_mpi_statuses_ignore())
+        waitForExchange(requests)
         return UnsafePointer(all)
     }
 
+    /// Polls the first `count` exchange requests until all completed, under the watchdog.
+    private func waitForExchange(_ count: Int) {
+        while true {
+            var done: Int32 = 0
+            MPI_Testall(Int32(count), exchangeRequests, &done, sparnet_mpi_statuses_ignore())
+            if done != 0 { return }
+            watchdog.check()
+        }
+    }
+
+    // Broadcast, scatter and barrier go from rank to rank on `world` (whose point-to-point
+    // messages nothing else uses): every rank calls them in the same order, and MPI keeps the
+    // messages between two ranks in order, so each send matches its own collective's receive.
+    // Linear in the ranks: they run at start-up and once per step with a batch's worth of data.
+
     public func broadcast(_ bytes: UnsafeMutableRawPointer, byteCount: Int, root: Int) {
-        MPI_Bcast(bytes, Int32(byteCount), sparnet_mpi_byte(), Int32(root), world)
+        precondition(byteCount <= Int(Int32.max), "broadcast: \(byteCount) bytes is more than one MPI message holds")
+        guard size > 1 else { return }
+        watchdog.begin(.broadcast(bytes: byteCount, root: root))
+        var requests = 0
+        if rank == root {
+            for peer in 0..<size where peer != root {
+                MPI_Isend(bytes, Int32(byteCount), sparnet_mpi_byte(), Int32(peer), 0, world, &exchangeRequests[requests])
+                requests += 1
+            }
+        } else {
+            MPI_Irecv(bytes, Int32(byteCount), sparnet_mpi_byte(), Int32(root), 0, world, &exchangeRequests[0])
+            requests = 1
+        }
+        waitForExchange(requests)
     }
 
     public func scatter(_ values: UnsafePointer<Float>?, part: UnsafeMutablePointer<Float>, count: Int, root: Int) {
-        MPI_Scatter(values, Int32(count), sparnet_mpi_float(), part, Int32(count), sparnet_mpi_float(), Int32(root), world)
+        if rank == root, UnsafePointer(part) != values! + rank * count {
+            part.update(from: values! + rank * count, count: count)
+        }
+        guard size > 1 else { return }
+        watchdog.begin(.scatter(floats: count * size, root: root))
+        var requests = 0
+        if rank == root {
+            for peer in 0..<size where peer != root {
+                MPI_Isend(values! + peer * count, Int32(count), sparnet_mpi_float(), Int32(peer), 0, world,
+                          &exchangeRequests[requests])
+                requests += 1
+            }
+        } else {
+            MPI_Irecv(part, Int32(count), sparnet_mpi_float(), Int32(root), 0, world, &exchangeRequests[0])
+            requests = 1
+        }
+        waitForExchange(requests)
     }
 
-    public func barrier() { MPI_Barrier(world) }
+    public func barrier() {
+        guard size > 1 else { return }
+        watchdog.begin(.barrier)
+        var requests = 0
+        for peer in 0..<size where peer != rank {
+            MPI_Irecv(nil, 0, sparnet_mpi_byte(), Int32(peer), 0, world, &exchangeRequests[requests])
+            MPI_Isend(nil, 0, sparnet_mpi_byte(), Int32(peer), 0, world, &exchangeRequests[requests + 1])
+            requests += 2
+        }
+        waitForExchange(requests)
+    }
 
     public func abort(_ message: String) -> Never {
         FileHandle.standardError.write(Data("error: rank \(rank) of \(size) (\(nodeName)): \(message)\n".utf8))
@@ -180,6 +254,7 @@ public final class MPICommunicator: Communicator {
         guard !finalized else { return }
         finalized = true
         rings = [:]
+        watchdog.close()
         gathered.deallocate()
         gathered = .allocate(capacity: 0)
         exchangeRequests.deallocate()

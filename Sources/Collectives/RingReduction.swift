@@ -97,11 +97,12 @@ final class RingReduction {
         }
     }
 
-    /// Blocks until the sum is complete.
-    func wait() {
-        while isRunning {
-            MPI_Waitall(2, requests, sparnet_mpi_statuses_ignore())
-            endStep()
+    /// Polls until the sum is complete, letting `watchdog` end a wait for a silent peer.
+    func wait(_ watchdog: CollectiveWatchdog) {
+        while true {
+            progress()
+            guard isRunning else { return }
+            watchdog.check()
         }
     }
 }

@@ -7,12 +7,17 @@ public struct DistributedSettings: Codable, Hashable, Sendable, SettingsSection 
     public var bucketMegabytes = 25.0
     /// OpenBLAS threads per rank.
     public var blasThreads = BLASThreads.auto
+    /// Seconds a rank may wait in one collective before the job ends, naming the ranks that
+    /// stopped answering (0: wait forever). Long enough for rank 0's checkpoint writes, which
+    /// the others wait out in the next collective.
+    public var stallTimeoutSeconds = 300.0
 
     public init() {}
 
     static var fields: [SettingField<Self>] {
         [.value("sync_batchnorm", \.syncBatchNorm),
          .value("bucket_mb", \.bucketMegabytes),
+         .value("stall_timeout_s", \.stallTimeoutSeconds),
          .custom("blas_threads", decode: { c, key, s in
              if let count = try? c.decode(Int.self, forKey: key) {
                  s.blasThreads = .count(count)

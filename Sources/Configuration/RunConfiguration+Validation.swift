@@ -16,6 +16,9 @@ extension RunConfiguration {
 
         list.require(distributed.bucketMegabytes > 0 && distributed.bucketMegabytes.isFinite, "distributed.bucket_mb",
                      "must be a positive number of MiB, got \(distributed.bucketMegabytes)")
+        list.require(distributed.stallTimeoutSeconds >= 0 && distributed.stallTimeoutSeconds.isFinite,
+                     "distributed.stall_timeout_s",
+                     "must be a number of seconds (0 waits forever), got \(distributed.stallTimeoutSeconds)")
         if case .count(let n) = distributed.blasThreads {
             list.require(n >= 1, "distributed.blas_threads", "must be auto or at least 1, got \(n)")
         }

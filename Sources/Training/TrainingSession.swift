@@ -122,6 +122,7 @@ public final class TrainingSession {
     public func run(stopRequested: () -> Bool) throws {
         var window = ProgressWindow()
         while step < lastStep {
+            communicator.beginStep(step + 1)
             // Collective decision: any rank asked to stop → all stop after a checkpoint.
             if communicator.allReduceMax(stopRequested() ? 1 : 0) > 0 {
                 log("stop requested at step \(step): writing a checkpoint")

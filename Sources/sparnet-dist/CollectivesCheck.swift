@@ -15,9 +15,14 @@ struct CollectivesCheck: ParsableCommand {
     var count = 1_000_003
     @Option(help: "This rank aborts the job after the checks (tests that every rank then ends).")
     var abortRank: Int?
+    @Option(help: "Seconds a rank may wait in one collective before the job ends with blame (0: no limit).")
+    var stallTimeout = 0.0
+    @Option(help: "This rank stops answering after the checks, sleeping outside MPI (tests the stall timeout).")
+    var stallRank: Int?
 
     func run() throws {
-        let communicator: Communicator = MPICommunicator.isLaunchedByMPI ? MPICommunicator() : LocalCommunicator()
+        let communicator: Communicator = MPICommunicator.isLaunchedByMPI
+            ? MPICommunicator(stallTimeout: stallTimeout) : LocalCommunicator()
         let (rank, size) = (communicator.rank, communicator.size)
         var failures: [String] = []
 
@@ -59,6 +64,13 @@ struct CollectivesCheck: ParsableCommand {
         if communicator.allReduceMax(Double(rank)) != Double(size - 1) { failures.append("allReduceMax") }
         let message = communicator.broadcast(rank == 0 ? "manifest from rank 0 ✓" : "", root: 0)
         if message != "manifest from rank 0 ✓" { failures.append("broadcast: \(message)") }
+        let root = size - 1, part = 5
+        let whole = (0..<(part * size)).map(Float.init)
+        var mine = [Float](repeating: -1, count: part)
+        whole.withUnsafeBufferPointer { whole in
+            communicator.scatter(rank == root ? UnsafePointer(whole.baseAddress!) : nil, part: &mine, count: part, root: root)
+        }
+        if mine != (0..<part).map({ Float(rank * part + $0) }) { failures.append("scatter: \(mine)") }
         communicator.barrier()
 
         print("rank \(rank)/\(size) local \(communicator.localRank)/\(communicator.localSize) on \(communicator.nodeName): "
@@ -66,7 +78,10 @@ struct CollectivesCheck: ParsableCommand {
         if let abortRank, abortRank == rank {
             communicator.abort("abort requested by --abort-rank \(abortRank)")
         }
-        if abortRank != nil {
+        if let stallRank, stallRank == rank {
+            sleep(3600)
+        }
+        if abortRank != nil || stallRank != nil {
             communicator.barrier()     // the other ranks wait here until the abort ends them
         }
         communicator.finalize()

@@ -71,7 +71,8 @@ struct Train: ParsableCommand {
             throw ExitCode(2)
         }
 
-        let communicator: any Communicator = !debug && MPICommunicator.isLaunchedByMPI ? MPICommunicator() : LocalCommunicator()
+        let communicator: any Communicator = !debug && MPICommunicator.isLaunchedByMPI
+            ? MPICommunicator(stallTimeout: configuration.distributed.stallTimeoutSeconds) : LocalCommunicator()
         let threads: Int
         switch configuration.distributed.blasThreads {
         case .count(let n): threads = n

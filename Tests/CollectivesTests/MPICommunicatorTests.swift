@@ -26,4 +26,16 @@ import TestSupport
         #expect(result.seconds < 30, "\(result)")
         #expect(result.errors.contains("rank 2 of 3") && result.errors.contains("abort requested"), "\(result)")
     }
+
+    @Test("A rank that stops answering ends the job after the stall timeout, with one line naming it")
+    func stallEndsTheJobWithBlame() throws {
+        let result = try Command.mpirun(ranks: 3, ["collectives-check", "--count", "1000", "--stall-timeout", "2",
+                                                   "--stall-rank", "1"], timeout: 60)
+        #expect(!result.timedOut && result.status != 0, "\(result)")
+        #expect(result.seconds < 20, "\(result)")
+        let blame = result.errors.split(separator: "\n").filter { $0.contains("error: stall:") }
+        #expect(blame.count == 1, "\(result)")
+        #expect(blame.first?.contains("rank 1 on") == true && blame.first?.contains("stopped answering") == true
+                && blame.first?.contains("in a barrier") == true, "\(result)")
+    }
 }

@@ -18,7 +18,7 @@ import TestSupport
         ("describe", ["--preset <preset>", "--activation <activation>", "--norm <norm>", "--batch <batch>", "--keys"]),
         ("verify-reference", ["<files>"]),
         ("bench", ["--workload <workload>", "--preset <preset>", "--batch <batch>", "--repeats <repeats>", "--threads <threads>"]),
-        ("collectives-check", ["--count <count>", "--abort-rank <abort-rank>"]),
+        ("collectives-check", ["--count <count>", "--abort-rank <abort-rank>", "--stall-timeout <stall-timeout>", "--stall-rank <stall-rank>"]),
     ]
 
     /// The entries of the ARGUMENTS and OPTIONS sections of a help text, each with its help:

@@ -1,0 +1,236 @@
+import CMPI
+import Foundation
+
+/// What a rank waits in, as the watchdog reports it.
+enum Collective {
+    case allReduce(floats: Int)
+    case sum(values: Int)
+    case max
+    case broadcast(bytes: Int, root: Int)
+    case scatter(floats: Int, root: Int)
+    case barrier
+
+    /// Sent in a watchdog answer as (code, size, root).
+    var encoded: (Int64, Int64, Int64) {
+        switch self {
+        case .allReduce(let floats): (0, Int64(floats), -1)
+        case .sum(let values): (1, Int64(values), -1)
+        case .max: (2, 1, -1)
+        case .broadcast(let bytes, let root): (3, Int64(bytes), Int64(root))
+        case .scatter(let floats, let root): (4, Int64(floats), Int64(root))
+        case .barrier: (5, 0, -1)
+        }
+    }
+
+    init(code: Int64, size: Int64, root: Int64) {
+        let size = Int(size), root = Int(root)
+        switch code {
+        case 0: self = .allReduce(floats: size)
+        case 1: self = .sum(values: size)
+        case 2: self = .max
+        case 3: self = .broadcast(bytes: size, root: root)
+        case 4: self = .scatter(floats: size, root: root)
+        default: self = .barrier
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .allReduce(let floats): "the allreduce of \(Self.megabytes(floats * 4)) of gradients"
+        case .sum(let values): "a sum of \(values) value(s)"
+        case .max: "a maximum (the step's stop and checkpoint decisions)"
+        case .broadcast(let bytes, let root): "a broadcast of \(Self.megabytes(bytes)) from rank \(root)"
+        case .scatter(let floats, let root): "the scatter of \(Self.megabytes(floats * 4)) of batch from rank \(root)"
+        case .barrier: "a barrier"
+        }
+    }
+
+    private static func megabytes(_ bytes: Int) -> String {
+        bytes < 1 << 20 ? "\(bytes) bytes" : String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
+    }
+}
+
+/// Ends a job whose collective waits too long, with one line naming the ranks that stopped
+/// answering (in the spirit of Horovod's stall inspector and the timeouts of PyTorch's process
+/// groups). A lost host or a stopped process otherwise leaves every other rank waiting forever
+/// in MPI, burning the allocation.
+///
+/// Every wait of `MPICommunicator` polls its requests on the main thread and calls `check`
+/// between polls (MPI_THREAD_FUNNELED: no other thread may call MPI). `check` answers the
+/// inquiries of other ranks and, past the deadline, asks every rank what it is waiting in:
+/// ranks polling in a collective answer with its sequence number and kind; a rank that is
+/// stopped, cut off or stuck outside MPI (a read blocked on storage) cannot. After a grace
+/// period the lowest rank that timed out prints the blame line and calls MPI_Abort; the others
+/// stay quiet unless it too goes silent. Messages travel on a communicator of the watchdog's
+/// own, so they never match a collective's. Nothing allocates until a deadline passes.
+final class CollectiveWatchdog {
+    /// Seconds one wait may take; 0 never expires.
+    let timeout: Double
+    /// Seconds to collect answers once the deadline passed.
+    let grace: Double
+    /// The training step now running, as the progress lines number it (0 before the first).
+    var step = 0
+    private let world: MPI_Comm?
+    private var inquiries: MPI_Comm?
+    private let rank: Int
+    private let size: Int
+    /// Every rank's node name, in rank order.
+    private let nodeNames: [String]
+    /// Collectives waited for so far; every rank waits for the same ones in the same order.
+    private var sequence: Int64 = 0
+    private var current = Collective.barrier
+    private var waitStart = 0.0
+    private var deadline = Double.infinity
+    /// The pending receive of an inquiry from any rank, and its one-value payload.
+    private let inquiryRequest: UnsafeMutablePointer<MPI_Request?>
+    private let inquiry: UnsafeMutablePointer<Int64>
+    /// This rank's answer to each rank that asked: sequence, collective (3 values), ms waited.
+    private let answers: UnsafeMutablePointer<Int64>
+    /// The lowest rank whose inquiry arrived (Int.max: none).
+    private var lowestInquirer = Int.max
+
+    private static let fields = 5
+    private static let inquiryTag: Int32 = 1
+    private static let answerTag: Int32 = 2
+
+    init(timeout: Double, world: MPI_Comm?, rank: Int, size: Int, nodeNames: [String]) {
+        self.timeout = timeout
+        grace = min(max(timeout / 2, 1), 10)
+        (self.world, self.rank, self.size, self.nodeNames) = (world, rank, size, nodeNames)
+        MPI_Comm_dup(world, &inquiries)
+        inquiryRequest = .allocate(capacity: 1)
+        inquiryRequest.initialize(to: sparnet_mpi_request_null())
+        inquiry = .allocate(capacity: 1)
+        inquiry.initialize(to: 0)
+        answers = .allocate(capacity: size * Self.fields)
+        answers.initialize(repeating: 0, count: size * Self.fields)
+        postInquiryReceive()
+    }
+
+    /// Cancels the pending receive and frees the communicator (before MPI_Finalize).
+    func close() {
+        MPI_Cancel(inquiryRequest)
+        MPI_Wait(inquiryRequest, sparnet_mpi_status_ignore())
+        MPI_Comm_free(&inquiries)
+        inquiryRequest.deallocate()
+        inquiry.deallocate()
+        answers.deallocate()
+    }
+
+    private func postInquiryReceive() {
+        MPI_Irecv(inquiry, 1, sparnet_mpi_int64(), sparnet_mpi_any_source(), Self.inquiryTag, inquiries, inquiryRequest)
+    }
+
+    /// A wait for `collective` begins now.
+    func begin(_ collective: Collective) {
+        sequence += 1
+        current = collective
+        waitStart = Self.now()
+        deadline = timeout > 0 ? waitStart + timeout : .infinity
+    }
+
+    /// Called between polls of the current wait: answers inquiries; past the deadline, ends
+    /// the job.
+    @inline(__always)
+    func check() {
+        answerInquiries()
+        if Self.now() > deadline { expire() }
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    private func answerInquiries() {
+        var arrived: Int32 = 0
+        var status = MPI_Status()
+        MPI_Test(inquiryRequest, &arrived, &status)
+        guard arrived != 0 else { return }
+        let asker = Int(status.MPI_SOURCE)
+        lowestInquirer = min(lowestInquirer, asker)
+        let answer = answers + asker * Self.fields
+        let (code, count, root) = current.encoded
+        answer[0] = sequence
+        (answer[1], answer[2], answer[3]) = (code, count, root)
+        answer[4] = Int64((Self.now() - waitStart) * 1000)
+        var send: MPI_Request? = sparnet_mpi_request_null()
+        MPI_Isend(answer, Int32(Self.fields), sparnet_mpi_int64(), Int32(asker), Self.answerTag, inquiries, &send)
+        MPI_Request_free(&send)
+        postInquiryReceive()
+    }
+
+    /// Asks every rank what it waits in, then blames the silent ones and aborts the job.
+    private func expire() -> Never {
+        let waited = Self.now() - waitStart
+        let peers = (0..<size).filter { $0 != rank }
+        var received = [Int64](repeating: 0, count: size * Self.fields)
+        var requests = [MPI_Request?](repeating: sparnet_mpi_request_null(), count: size)
+        var question = sequence
+        received.withUnsafeMutableBufferPointer { received in
+            for peer in peers {
+                MPI_Irecv(received.baseAddress! + peer * Self.fields, Int32(Self.fields), sparnet_mpi_int64(),
+                          Int32(peer), Self.answerTag, inquiries, &requests[peer])
+                var send: MPI_Request? = sparnet_mpi_request_null()
+                MPI_Isend(&question, 1, sparnet_mpi_int64(), Int32(peer), Self.inquiryTag, inquiries, &send)
+                MPI_Request_free(&send)
+            }
+        }
+        var answered = Set<Int>()
+        let graceEnd = Self.now() + grace
+        while answered.count < peers.count, Self.now() < graceEnd {
+            answerInquiries()
+            for peer in peers where !answered.contains(peer) {
+                var done: Int32 = 0
+                MPI_Test(&requests[peer], &done, sparnet_mpi_status_ignore())
+                if done != 0 { answered.insert(peer) }
+            }
+        }
+        // A lower rank timed out too and speaks for the job; its abort ends this rank. Should
+        // it fall silent as well, this rank speaks after all.
+        if lowestInquirer < rank {
+            let quietEnd = Self.now() + grace + 5
+            while Self.now() < quietEnd { answerInquiries() }
+        }
+        let line = blame(waited: waited, answered: answered, received: received)
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        // MPI_Abort needs the launcher; cut off from it, it may never return.
+        Thread.detachNewThread {
+            sleep(10)
+            _exit(1)
+        }
+        MPI_Abort(world, 1)
+        _exit(1)
+    }
+
+    private func name(_ rank: Int) -> String { "rank \(rank) on \(nodeNames[rank])" }
+
+    private func blame(waited: Double, answered: Set<Int>, received: [Int64]) -> String {
+        let silent = (0..<size).filter { $0 != rank && !answered.contains($0) }
+        var others: [String] = []
+        for peer in answered.sorted() {
+            let answer = Array(received[(peer * Self.fields)..<((peer + 1) * Self.fields)])
+            let collective = Collective(code: answer[1], size: answer[2], root: answer[3])
+            let seconds = String(format: "%.1f s", Double(answer[4]) / 1000)
+            if answer[0] == sequence {
+                others.append("\(name(peer)) waits in the same collective (\(seconds))")
+            } else {
+                others.append("\(name(peer)) waits in collective \(answer[0]), \(collective.description) (\(seconds))")
+            }
+        }
+        let at = step > 0 ? ", step \(step)" : ""
+        let waiting = "\(name(rank)) waited \(String(format: "%.1f", waited)) s in \(current.description) (collective \(sequence)\(at))"
+        let setting = "distributed.stall_timeout_s = \(Self.seconds(timeout))"
+        let answers = others.isEmpty ? "" : "; " + others.joined(separator: ", ")
+        if silent.isEmpty {
+            return "error: stall: every rank answers but the collective does not finish: \(waiting)\(answers); ending the job (\(setting))"
+        }
+        let list = silent.map(name).joined(separator: ", ")
+        return "error: stall: \(list) stopped answering (no answer within \(Self.seconds(grace)) s): \(waiting)\(answers); ending the job (\(setting))"
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+    }
+}
