@@ -28,7 +28,7 @@ public final class MPICommunicator: Communicator {
     /// The small reductions', broadcasts', scatters' and barriers' sends and receives, two per
     /// other rank.
     private let exchangeRequests: UnsafeMutablePointer<MPI_Request?>
-    private var watchdog: CollectiveWatchdog!
+    private let watchdog: CollectiveWatchdog
 
     private struct Bucket: Hashable {
         let values: UnsafeMutablePointer<Float>
@@ -79,10 +79,7 @@ public final class MPICommunicator: Communicator {
         // Every rank's node name, for the watchdog's blame line.
         let width = Int(MPI_MAX_PROCESSOR_NAME) + 1
         var names = [CChar](repeating: 0, count: width * size)
-        name.withUnsafeMutableBufferPointer { mine in
-            _ = MPI_Allgather(mine.baseAddress, Int32(width), sparnet_mpi_char(), &names, Int32(width),
-                              sparnet_mpi_char(), world)
-        }
+        MPI_Allgather(&name, Int32(width), sparnet_mpi_char(), &names, Int32(width), sparnet_mpi_char(), world)
         let nodeNames = (0..<size).map { r in names.withUnsafeBufferPointer { String(cString: $0.baseAddress! + r * width) } }
         watchdog = CollectiveWatchdog(timeout: stallTimeout, world: world, rank: rank, size: size, nodeNames: nodeNames)
     }
@@ -199,17 +196,7 @@ public final class MPICommunicator: Communicator {
         precondition(byteCount <= Int(Int32.max), "broadcast: \(byteCount) bytes is more than one MPI message holds")
         guard size > 1 else { return }
         watchdog.begin(.broadcast(bytes: byteCount, root: root))
-        var requests = 0
-        if rank == root {
-            for peer in 0..<size where peer != root {
-                MPI_Isend(bytes, Int32(byteCount), sparnet_mpi_byte(), Int32(peer), 0, world, &exchangeRequests[requests])
-                requests += 1
-            }
-        } else {
-            MPI_Irecv(bytes, Int32(byteCount), sparnet_mpi_byte(), Int32(root), 0, world, &exchangeRequests[0])
-            requests = 1
-        }
-        waitForExchange(requests)
+        sendFromRoot(root, count: byteCount, datatype: sparnet_mpi_byte(), into: bytes) { _ in UnsafeRawPointer(bytes) }
     }
 
     public func scatter(_ values: UnsafePointer<Float>?, part: UnsafeMutablePointer<Float>, count: Int, root: Int) {
@@ -218,15 +205,21 @@ public final class MPICommunicator: Communicator {
         }
         guard size > 1 else { return }
         watchdog.begin(.scatter(floats: count * size, root: root))
+        sendFromRoot(root, count: count, datatype: sparnet_mpi_float(), into: part) { UnsafeRawPointer(values! + $0 * count) }
+    }
+
+    /// The root sends `message(peer)` to every other rank, which receives it into `into`
+    /// (`count` elements of `datatype`); waits under the watchdog.
+    private func sendFromRoot(_ root: Int, count: Int, datatype: MPI_Datatype?, into: UnsafeMutableRawPointer,
+                              message: (Int) -> UnsafeRawPointer) {
         var requests = 0
         if rank == root {
             for peer in 0..<size where peer != root {
-                MPI_Isend(values! + peer * count, Int32(count), sparnet_mpi_float(), Int32(peer), 0, world,
-                          &exchangeRequests[requests])
+                MPI_Isend(message(peer), Int32(count), datatype, Int32(peer), 0, world, &exchangeRequests[requests])
                 requests += 1
             }
         } else {
-            MPI_Irecv(part, Int32(count), sparnet_mpi_float(), Int32(root), 0, world, &exchangeRequests[0])
+            MPI_Irecv(into, Int32(count), datatype, Int32(root), 0, world, &exchangeRequests[0])
             requests = 1
         }
         waitForExchange(requests)
