@@ -18,10 +18,12 @@ run_until_stopped() {
   pid=$!
   trap 'stop_requested=1; echo "launcher: stop requested: every rank writes a checkpoint and exits" >&2; kill -USR1 "$pid" 2>/dev/null || true' TERM INT USR1
   # wait returns early when a trapped signal arrives; wait again until the command has exited.
+  # wait's own stderr off: the status tells a kill, and bash's "Killed" notice would be
+  # written over the last lines of a log file that mpirun shared.
   while kill -0 "$pid" 2>/dev/null; do
-    wait "$pid" || true
+    wait "$pid" 2>/dev/null || true
   done
-  wait "$pid" || status=$?
+  wait "$pid" 2>/dev/null || status=$?
   trap - TERM INT USR1
   return "$status"
 }

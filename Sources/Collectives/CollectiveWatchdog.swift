@@ -164,6 +164,8 @@ final class CollectiveWatchdog {
     /// Asks every rank what it waits in, then blames the silent ones and aborts the job.
     private func expire() -> Never {
         let waited = Self.now() - waitStart
+        // Past the quiet period of the ranks below, and 5 s for mpirun to end the job itself.
+        LauncherGuard.endAfter(seconds: 2 * grace + 10)
         let peers = (0..<size).filter { $0 != rank }
         var received = [Int64](repeating: 0, count: size * Self.fields)
         var requests = [MPI_Request?](repeating: sparnet_mpi_request_null(), count: size)
@@ -232,5 +234,48 @@ final class CollectiveWatchdog {
 
     private static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+    }
+}
+
+/// mpirun ends a job on MPI_Abort by telling every host's daemon to kill its ranks, and waits
+/// for their answers: a daemon on a host cut off from the network never answers, and mpirun
+/// then waits for TCP to give up on it (measured: over 100 s; Linux's default retransmissions
+/// run for about 15 minutes), holding the allocation. A stopped rank is not ended before
+/// `odls_base_sigkill_timeout` (the launchers set 600 s, for checkpoint writes). A rank started by mpirun on its own host
+/// leaves a watcher behind, in a session of its own and holding none of the rank's files (mpirun
+/// waits for a rank's output to close): should mpirun still run that long after the abort, the
+/// watcher says so on mpirun's standard error and kills it (a TERM only starts the same wait
+/// again). Ranks started by srun, or by a daemon on another host, leave none: the scheduler
+/// ends what it started.
+enum LauncherGuard {
+    private static let launchers: Set<String> = ["mpirun", "mpiexec", "orterun", "prterun"]
+
+    static func endAfter(seconds: Double) {
+        let launcher = getppid()
+        guard let comm = try? String(contentsOfFile: "/proc/\(launcher)/comm", encoding: .utf8) else { return }
+        let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard launchers.contains(name) else { return }
+        let script = """
+            sleep "$2"; kill -0 "$1" 2> /dev/null || exit 0
+            echo "error: stall: $3 (pid $1) still waits for its hosts $2 s after the abort (a host cut off, or a rank that does not end); killing it" >> "/proc/$1/fd/2"
+            kill -KILL "$1" 2> /dev/null
+            """
+        let arguments = ["setsid", "/bin/sh", "-c", script, "sh", "\(launcher)", "\(Int(seconds.rounded(.up)))", name]
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        // Every other descriptor this rank holds (MPI's sockets among them) stays out as well;
+        // the listing's own descriptor is closed again by the time F_GETFD asks.
+        let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        for descriptor in open where descriptor > 2 && fcntl(descriptor, F_GETFD) != -1 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+        var child: pid_t = 0
+        posix_spawnp(&child, "setsid", &actions, nil, &argv, environ)
     }
 }
