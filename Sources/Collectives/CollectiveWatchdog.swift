@@ -61,8 +61,10 @@ enum Collective {
 /// ranks polling in a collective answer with its sequence number and kind; a rank that is
 /// stopped, cut off or stuck outside MPI (a read blocked on storage) cannot. After a grace
 /// period the lowest rank that timed out prints the blame line and calls MPI_Abort; the others
-/// stay quiet unless it too goes silent. Messages travel on a communicator of the watchdog's
-/// own, so they never match a collective's. Nothing allocates until a deadline passes.
+/// stay quiet unless it too goes silent. Half way to the deadline the same question, asked
+/// once, gives a warning line from the lowest rank waiting, and the wait goes on. Messages
+/// travel on a communicator of the watchdog's own, so they never match a collective's.
+/// Nothing allocates until a deadline passes.
 final class CollectiveWatchdog {
     /// Seconds one wait may take; 0 never expires.
     let timeout: Double
@@ -81,6 +83,17 @@ final class CollectiveWatchdog {
     private var current = Collective.barrier
     private var waitStart = 0.0
     private var deadline = Double.infinity
+    /// When this wait's warning asks every rank, and when it reports their answers.
+    private var warningAt = Double.infinity
+    private var warningReportAt = Double.infinity
+    /// The receives of the warning's answers, one per rank, and the answers.
+    private let warningRequests: UnsafeMutablePointer<MPI_Request?>
+    private let warningAnswers: UnsafeMutablePointer<Int64>
+    private var warningQuestion: Int64 = 0
+    /// The lowest rank whose warning question arrived, and the collective it asked about
+    /// (a question may arrive before this rank begins that collective).
+    private var lowestWarner = Int.max
+    private var warnedCollective: Int64 = 0
     /// The pending receive of an inquiry from any rank, and its one-value payload.
     private let inquiryRequest: UnsafeMutablePointer<MPI_Request?>
     private let inquiry: UnsafeMutablePointer<Int64>
@@ -92,6 +105,8 @@ final class CollectiveWatchdog {
     private static let fields = 5
     private static let inquiryTag: Int32 = 1
     private static let answerTag: Int32 = 2
+    /// Answers to a warning's question, which is the negated sequence number.
+    private static let warningAnswerTag: Int32 = 3
 
     init(timeout: Double, world: MPI_Comm?, rank: Int, size: Int, nodeNames: [String]) {
         self.timeout = timeout
@@ -104,6 +119,10 @@ final class CollectiveWatchdog {
         inquiry.initialize(to: 0)
         answers = .allocate(capacity: size * Self.fields)
         answers.initialize(repeating: 0, count: size * Self.fields)
+        warningRequests = .allocate(capacity: size)
+        warningRequests.initialize(repeating: sparnet_mpi_request_null(), count: size)
+        warningAnswers = .allocate(capacity: size * Self.fields)
+        warningAnswers.initialize(repeating: 0, count: size * Self.fields)
         postInquiryReceive()
     }
 
@@ -111,10 +130,13 @@ final class CollectiveWatchdog {
     func close() {
         MPI_Cancel(inquiryRequest)
         MPI_Wait(inquiryRequest, sparnet_mpi_status_ignore())
+        cancelWarning()
         MPI_Comm_free(&inquiries)
         inquiryRequest.deallocate()
         inquiry.deallocate()
         answers.deallocate()
+        warningRequests.deallocate()
+        warningAnswers.deallocate()
     }
 
     private func postInquiryReceive() {
@@ -123,18 +145,23 @@ final class CollectiveWatchdog {
 
     /// A wait for `collective` begins now.
     func begin(_ collective: Collective) {
+        if warningReportAt < .infinity { cancelWarning() }
         sequence += 1
         current = collective
         waitStart = Self.now()
         deadline = timeout > 0 ? waitStart + timeout : .infinity
+        warningAt = timeout > 0 ? waitStart + timeout / 2 : .infinity
     }
 
-    /// Called between polls of the current wait: answers inquiries; past the deadline, ends
-    /// the job.
+    /// Called between polls of the current wait: answers inquiries; half way to the deadline,
+    /// warns; past it, ends the job.
     @inline(__always)
     func check() {
         answerInquiries()
-        if Self.now() > deadline { expire() }
+        let now = Self.now()
+        if now > warningAt { askForWarning(now) }
+        if now > warningReportAt { reportWarning(now) }
+        if now > deadline { expire() }
     }
 
     private static func now() -> Double {
@@ -149,21 +176,80 @@ final class CollectiveWatchdog {
         MPI_Test(inquiryRequest, &arrived, &status)
         guard arrived != 0 else { return }
         let asker = Int(status.MPI_SOURCE)
-        lowestInquirer = min(lowestInquirer, asker)
+        let forWarning = inquiry.pointee < 0
+        if !forWarning {
+            lowestInquirer = min(lowestInquirer, asker)
+        } else if -inquiry.pointee != warnedCollective {
+            (warnedCollective, lowestWarner) = (-inquiry.pointee, asker)
+        } else {
+            lowestWarner = min(lowestWarner, asker)
+        }
         let answer = answers + asker * Self.fields
         let (code, count, root) = current.encoded
         answer[0] = sequence
         (answer[1], answer[2], answer[3]) = (code, count, root)
         answer[4] = Int64((Self.now() - waitStart) * 1000)
         var send: MPI_Request? = sparnet_mpi_request_null()
-        MPI_Isend(answer, Int32(Self.fields), sparnet_mpi_int64(), Int32(asker), Self.answerTag, inquiries, &send)
+        MPI_Isend(answer, Int32(Self.fields), sparnet_mpi_int64(), Int32(asker), forWarning ? Self.warningAnswerTag : Self.answerTag,
+                  inquiries, &send)
         MPI_Request_free(&send)
         postInquiryReceive()
+    }
+
+    /// Asks every other rank, once, what it waits in; `reportWarning` reads the answers.
+    private func askForWarning(_ now: Double) {
+        warningAt = .infinity
+        warningQuestion = -sequence
+        for peer in 0..<size where peer != rank {
+            MPI_Irecv(warningAnswers + peer * Self.fields, Int32(Self.fields), sparnet_mpi_int64(), Int32(peer),
+                      Self.warningAnswerTag, inquiries, warningRequests + peer)
+            var send: MPI_Request? = sparnet_mpi_request_null()
+            MPI_Isend(&warningQuestion, 1, sparnet_mpi_int64(), Int32(peer), Self.inquiryTag, inquiries, &send)
+            MPI_Request_free(&send)
+        }
+        // Before the deadline, so that the warning comes first.
+        warningReportAt = now + min(grace, timeout / 4)
+    }
+
+    /// One warning line from the lowest rank that asked, naming the ranks that did not answer.
+    private func reportWarning(_ now: Double) {
+        var answered = Set<Int>()
+        for peer in 0..<size where peer != rank {
+            var done: Int32 = 0
+            MPI_Test(warningRequests + peer, &done, sparnet_mpi_status_ignore())
+            if done != 0 { answered.insert(peer) }
+        }
+        cancelWarning()
+        guard warnedCollective != sequence || lowestWarner > rank else { return }
+        let received = Array(UnsafeBufferPointer(start: warningAnswers, count: size * Self.fields))
+        let (silent, others) = survey(answered: answered, received: received)
+        let waiting = "\(name(rank)) has waited \(String(format: "%.1f", now - waitStart)) s in \(currentDescription)"
+        let answers = others.isEmpty ? "" : "; " + others.joined(separator: ", ")
+        let missing = silent.isEmpty ? "every rank answers" : "no answer from " + silent.map(name).joined(separator: ", ")
+        let line = "warning: stall: \(waiting); \(missing)\(answers); the job ends after \(Self.seconds(timeout)) s "
+            + "of waiting (distributed.stall_timeout_s)"
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Cancels the warning's receives still pending.
+    private func cancelWarning() {
+        warningReportAt = .infinity
+        for peer in 0..<size where warningRequests[peer] != sparnet_mpi_request_null() {
+            MPI_Cancel(warningRequests + peer)
+            MPI_Wait(warningRequests + peer, sparnet_mpi_status_ignore())
+        }
+    }
+
+    /// The current collective, its number and the step, as the warning and blame lines say it.
+    private var currentDescription: String {
+        let at = step > 0 ? ", step \(step)" : ""
+        return "\(current.description) (collective \(sequence)\(at))"
     }
 
     /// Asks every rank what it waits in, then blames the silent ones and aborts the job.
     private func expire() -> Never {
         let waited = Self.now() - waitStart
+        if warningReportAt < .infinity { cancelWarning() }
         // Past the quiet period of the ranks below, and 5 s for mpirun to end the job itself.
         LauncherGuard.endAfter(seconds: 2 * grace + 10)
         let peers = (0..<size).filter { $0 != rank }
@@ -208,7 +294,8 @@ final class CollectiveWatchdog {
 
     private func name(_ rank: Int) -> String { "rank \(rank) on \(nodeNames[rank])" }
 
-    private func blame(waited: Double, answered: Set<Int>, received: [Int64]) -> String {
+    /// The ranks that did not answer, and what the others said they wait in.
+    private func survey(answered: Set<Int>, received: [Int64]) -> (silent: [Int], others: [String]) {
         let silent = (0..<size).filter { $0 != rank && !answered.contains($0) }
         var others: [String] = []
         for peer in answered.sorted() {
@@ -221,8 +308,12 @@ final class CollectiveWatchdog {
                 others.append("\(name(peer)) waits in collective \(answer[0]), \(collective.description) (\(seconds))")
             }
         }
-        let at = step > 0 ? ", step \(step)" : ""
-        let waiting = "\(name(rank)) waited \(String(format: "%.1f", waited)) s in \(current.description) (collective \(sequence)\(at))"
+        return (silent, others)
+    }
+
+    private func blame(waited: Double, answered: Set<Int>, received: [Int64]) -> String {
+        let (silent, others) = survey(answered: answered, received: received)
+        let waiting = "\(name(rank)) waited \(String(format: "%.1f", waited)) s in \(currentDescription)"
         let setting = "distributed.stall_timeout_s = \(Self.seconds(timeout))"
         let answers = others.isEmpty ? "" : "; " + others.joined(separator: ", ")
         if silent.isEmpty {

@@ -37,5 +37,11 @@ import TestSupport
         #expect(blame.count == 1, "\(result)")
         #expect(blame.first?.contains("rank 1 on") == true && blame.first?.contains("stopped answering") == true
                 && blame.first?.contains("in a barrier") == true, "\(result)")
+        // Half way, one warning names the rank that does not answer, and the wait goes on.
+        let warnings = result.errors.split(separator: "\n").filter { $0.hasPrefix("warning: stall:") }
+        #expect(warnings.count == 1 && warnings[0].contains("has waited 1.") && warnings[0].contains("no answer from rank 1 on"),
+                "\(result)")
+        #expect(result.errors.range(of: "warning: stall:").map { $0.lowerBound < result.errors.range(of: "error: stall:")!.lowerBound } == true,
+                "the warning comes first: \(result)")
     }
 }

@@ -194,6 +194,9 @@ struct MultiHostTests {
                 "\(result)")
         #expect(blame.first?.contains("distributed.stall_timeout_s = \(Int(stallTimeout))") == true, "\(result)")
         #expect(result.errors.contains("error: stall: mpirun (pid "), "the watcher says why it kills mpirun: \(result)")
+        let warning = result.errors.split(separator: "\n").first { $0.hasPrefix("warning: stall:") }
+        #expect(warning?.hasPrefix("warning: stall: rank 0 on \(cluster.hostName(1)) has waited") == true
+                && warning?.contains("no answer from rank 1 on \(cluster.hostName(host))") == true, "\(result)")
         cluster.down()
 
         // The newest checkpoint is whole: one process resumes from it and trains 10 more steps.
