@@ -1,8 +1,9 @@
 # The README's commands. `make test` installs what is missing, builds, and runs every test.
 SHELL := /bin/bash
-# slurm-wlm and munge: the one-node SLURM the launcher test starts (Launch/slurm-local.sh).
+# slurm-wlm and munge: the one-node SLURM the launcher test starts (Launch/slurm-local.sh);
+# iproute2: the hosts made of network namespaces of the multi-host tests (Launch/netns-cluster.sh).
 DEBIAN_PACKAGES := pkg-config libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools \
-                   libpng-dev libjpeg62-turbo-dev slurm-wlm munge
+                   libpng-dev libjpeg62-turbo-dev slurm-wlm munge iproute2
 # Numeric tests run on a release-optimized build: the Double references and central
 # differences are too slow unoptimized.
 SWIFT_TEST_FLAGS ?= -c release
