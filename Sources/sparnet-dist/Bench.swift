@@ -18,8 +18,9 @@ struct Bench: ParsableCommand {
         abstract: "Measure a workload; one JSON line per figure.",
         usage: "sparnet-dist bench [<options>]",
         discussion: """
-            The network workloads build the generator, discriminator, pixel loss, loss weights and \
-            learning rates of --config (with --set), or without it of the repository's \
+            The network workloads build the generator, discriminator, pixel loss, loss weights, \
+            learning rates and gradient bucket size (distributed.bucket_mb; generator-train and \
+            hd-step under mpirun) of --config (with --set), or without it of the repository's \
             Configs/sparnet-celeba.yaml (Configs/sparnethd-ffhq.yaml for the hd-* workloads) with \
             --preset as the generator. --batch stays the batch per process. VGG19 runs on random \
             weights (the cost does not depend on them), so train.vgg_weights is not read.

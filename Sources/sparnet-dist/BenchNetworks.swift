@@ -7,8 +7,9 @@ import Networks
 import Tensors
 import Training
 
-/// What the network workloads build, from a run configuration: `--config` or, without one, the
-/// repository's file for the workload (`Bench.defaultConfigName`), with `--set` applied.
+/// What the network workloads build and how their ranks bucket the gradients, from a run
+/// configuration: `--config` or, without one, the repository's file for the workload
+/// (`Bench.defaultConfigName`), with `--set` applied.
 struct BenchModels {
     var generator: SPARNetConfiguration
     var discriminator: DiscriminatorConfiguration
@@ -18,6 +19,8 @@ struct BenchModels {
     var betas: (Float, Float)
     var lossWeights: LossWeights
     var emaDecay: Float
+    /// Gradient allreduce bucket size in bytes (`distributed.bucket_mb`).
+    var bucketBytes: Int
 }
 
 extension Bench.Workload {
@@ -63,7 +66,8 @@ extension Bench {
                            pixelLoss: t.pixelLoss, generatorLearningRate: Float(t.generatorLearningRate),
                            discriminatorLearningRate: Float(t.discriminatorLearningRate),
                            betas: (Float(t.beta1), Float(t.beta2)), lossWeights: t.lossWeights,
-                           emaDecay: Float(t.effectiveEMADecay))
+                           emaDecay: Float(t.effectiveEMADecay),
+                           bucketBytes: Int(run.distributed.bucketMegabytes * 1_048_576))
     }
 
     /// `Configs/name` of the repository this executable was built in (a directory above it, as
@@ -139,7 +143,7 @@ extension Bench {
         let trainer = try SPARNetTrainer(configuration: models.generator, batchPerRank: batch,
                                          learningRate: models.generatorLearningRate, betas: models.betas,
                                          pixelLoss: models.pixelLoss, synchronizedBatchNorm: false,
-                                         bucketBytes: 25 << 20, communicator: communicator, seed: 1,
+                                         bucketBytes: models.bucketBytes, communicator: communicator, seed: 1,
                                          convolution: convolution.options)
         let network = trainer.network
         fillUniform(trainer.target)
@@ -152,6 +156,7 @@ extension Bench {
                       fields: fields.merging(["parameters": "\(network.memory.parameterCount)"]) { $1 }) { seconds in
             let wait = medianWait(waits)
             return ["forward_gflop_per_image": flops / Double(batch) / 1e9, "global_batch": communicator.size * batch,
+                    "bucket_mb": Double(models.bucketBytes) / 1_048_576,
                     "median_allreduce_wait_s": wait, "allreduce_wait_fraction": wait / seconds.median]
         }
     }
@@ -237,7 +242,7 @@ extension Bench {
             generator: models.generator, discriminator: models.discriminator, batchPerRank: batch,
             generatorLearningRate: models.generatorLearningRate, discriminatorLearningRate: models.discriminatorLearningRate,
             betas: models.betas, weights: models.lossWeights, emaDecay: models.emaDecay,
-            vggState: models.lossWeights.perceptual > 0 ? vggState : nil, bucketBytes: 25 << 20,
+            vggState: models.lossWeights.perceptual > 0 ? vggState : nil, bucketBytes: models.bucketBytes,
             communicator: communicator, seed: 1, convolution: convolution.options)
         fillUniform(trainer.target)
         let input = trainer.input
@@ -257,6 +262,7 @@ extension Bench {
             return ["seconds_per_image": seconds.median / Double(communicator.size * batch),
                     "global_batch": communicator.size * batch, "generator_parameters": trainer.generator.memory.parameterCount,
                     "discriminator_parameters": trainer.discriminatorOnReal.memory.parameterCount,
+                    "bucket_mb": Double(models.bucketBytes) / 1_048_576,
                     "median_allreduce_wait_s": wait, "allreduce_wait_fraction": wait / seconds.median]
         }
     }
