@@ -331,16 +331,18 @@ final class CollectiveWatchdog {
 /// mpirun ends a job on MPI_Abort by telling every host's daemon to kill its ranks, and waits
 /// for their answers: a daemon on a host cut off from the network never answers, and mpirun
 /// then waits for TCP to give up on it (measured: over 100 s; Linux's default retransmissions
-/// run for about 15 minutes), holding the allocation. A stopped rank is not ended before
-/// `odls_base_sigkill_timeout` (the launchers set 600 s, for checkpoint writes). A rank started by mpirun on its own host
-/// leaves a watcher behind, in a session of its own and holding none of the rank's files (mpirun
-/// waits for a rank's output to close): should mpirun still run that long after the abort, the
-/// watcher says so on mpirun's standard error and kills it (a TERM only starts the same wait
-/// again). Ranks started by srun, or by a daemon on another host, leave none: the scheduler
+/// run for about 15 minutes), holding the allocation; a stopped rank is killed only after
+/// `odls_base_sigkill_timeout` (the launchers set 600 s, for checkpoint writes). So a rank that
+/// mpirun started on its own host leaves a watcher behind, in a session of its own and holding
+/// none of the rank's files (mpirun waits for a rank's output to close): should mpirun still run
+/// when the job should long be over, the watcher says so on mpirun's standard error and kills it
+/// (a TERM only starts the same wait again); the daemons that can still reach it then end what
+/// is left. Ranks started by srun, or by a daemon on another host, leave none: the scheduler
 /// ends what it started.
 enum LauncherGuard {
     private static let launchers: Set<String> = ["mpirun", "mpiexec", "orterun", "prterun"]
 
+    /// Leaves the watcher, which kills the launcher `seconds` from now should it still run.
     static func endAfter(seconds: Double) {
         let launcher = getppid()
         guard let comm = try? String(contentsOfFile: "/proc/\(launcher)/comm", encoding: .utf8) else { return }
@@ -348,7 +350,7 @@ enum LauncherGuard {
         guard launchers.contains(name) else { return }
         let script = """
             sleep "$2"; kill -0 "$1" 2> /dev/null || exit 0
-            echo "error: stall: $3 (pid $1) still waits for its hosts $2 s after the abort (a host cut off, or a rank that does not end); killing it" >> "/proc/$1/fd/2"
+            echo "error: stall: $3 (pid $1) has not ended the job $2 s after the stall timeout (a host cut off, or a rank that does not end); killing it" >> "/proc/$1/fd/2"
             kill -KILL "$1" 2> /dev/null
             """
         let arguments = ["setsid", "/bin/sh", "-c", script, "sh", "\(launcher)", "\(Int(seconds.rounded(.up)))", name]
