@@ -38,6 +38,7 @@ public struct GeneratorSettings: Codable, Hashable, Sendable, SettingsSection {
          .choice("activation", \.architecture.activation),
          .choice("attention", \.architecture.attention),
          .value("bottleneck_size", \.architecture.bottleneckSize),
+         .optional("attention_units", \.architecture.attentionUnits),
          .value("spectral_norm", \.architecture.spectralNorm)]
     }
 

@@ -9,6 +9,11 @@ public enum AttentionKind: String, Hashable, Sendable, CaseIterable, Codable {
     case spatial2d = "2d"
     /// One map per channel (`spar3d`).
     case spatial3d = "3d"
+    /// No attention branch: the paper's Baseline (§IV-C, "residual SR network without any
+    /// spatial attention branches"). Every unit keeps its feature branch and shortcut,
+    /// `shortcut(x) + conv2(conv1(act(norm(x))))`; the reference computes the same where an
+    /// hourglass has depth 0 (`HourGlassBlock` returns its input).
+    case none
 }
 
 /// The options every block of one network shares.

@@ -13,6 +13,10 @@ public struct SPARNetConfiguration: Hashable, Sendable, Codable {
     public var attention = AttentionKind.spatial2d
     public var bottleneckSize = 4
     public var spectralNorm = false
+    /// How many Face Attention Units keep their attention branch, counted from the output end
+    /// (the paper's SPARNet-V_N, §IV-C: "we gradually increase the number of attention branches
+    /// from the back-end"); nil: every unit (SPARNet is V16).
+    public var attentionUnits: Int? = nil
 
     public init() {}
 
@@ -76,6 +80,10 @@ public struct SPARNetConfiguration: Hashable, Sendable, Codable {
         guard bottleneckSize > 0, bottleneckSize <= 64 else {
             throw fail("bottleneck_size", "must be in 1…64, got \(bottleneckSize)")
         }
+        let units = unitCount
+        if let attentionUnits, !(0...units).contains(attentionUnits) {
+            throw fail("attention_units", "must be 0…\(units) (the Face Attention Units of this architecture), got \(attentionUnits)")
+        }
         // Every hourglass halves its input `depth` times; the smallest map must stay above
         // 1×1 so the next level's reflection padding is defined (the reference crashes there).
         for block in hourglassPlan() where block.depth > 0 {
@@ -87,7 +95,12 @@ public struct SPARNetConfiguration: Hashable, Sendable, Codable {
         }
     }
 
-    /// Every Face Attention Unit's name, input map size (the size its hourglass sees) and depth.
+    /// The Face Attention Units: down steps, residual units, up steps.
+    var unitCount: Int { downSteps + max(residualDepth + 3 - downSteps, 0) + upSteps }
+
+    /// Every Face Attention Unit's name, input map size (the size its hourglass sees) and depth;
+    /// depth 0 (no attention branch) for the Baseline and for the units before the last
+    /// `attentionUnits`.
     func hourglassPlan() -> [(name: String, size: Int, depth: Int)] {
         var plan: [(String, Int, Int)] = []
         var depth = firstHourglassDepth, size = inputSize
@@ -103,6 +116,8 @@ public struct SPARNetConfiguration: Hashable, Sendable, Codable {
             size *= 2
             plan.append(("decoder.\(i)", size, depth))
         }
+        let attended = attention == .none ? 0 : min(attentionUnits ?? plan.count, plan.count)
+        for i in 0..<(plan.count - attended) { plan[i].2 = 0 }
         return plan
     }
 }

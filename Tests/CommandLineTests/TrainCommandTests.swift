@@ -125,6 +125,22 @@ import TestSupport
         }
     }
 
+    @Test("The paper's ablation variants train: the Baseline (attention: none) and SPARNet-V1 (attention_units: 1)",
+          arguments: [("generator.attention=none", [String]()), ("generator.attention_units=1", ["decoder.1"])])
+    func ablationVariantsTrain(_ setting: String, _ attended: [String]) throws {
+        let directory = Fixtures.temporaryDirectory("train-variant")
+        let result = try Self.train(ranks: 0, runDirectory: directory, ["--steps", "2", "--set", "checkpoint.every_steps=2",
+                                                                       "--set", setting])
+        #expect(result.status == 0, "\(result)")
+        let keys = try Self.tensors(directory + "/checkpoint-00000002.h5").keys
+        let blocks = Set(keys.filter { $0.contains(".att_func.") }.map { $0.components(separatedBy: ".att_func.")[0] })
+        #expect(blocks == Set(attended), "\(blocks)")
+        #expect(keys.contains("decoder.1.conv2.conv2d.weight") && keys.contains("res_layers.0.conv1.conv2d.weight"))
+        // The resolved configuration names the variant, so export and enhance rebuild it.
+        let resolved = try String(contentsOfFile: directory + "/config.yaml", encoding: .utf8)
+        #expect(resolved.contains(setting.hasSuffix("none") ? "attention: none" : "attention_units: 1"), "\(resolved)")
+    }
+
     @Test func gradientAccumulationMatchesTheWholeBatch() throws {
         // Batch 4 in one pass vs 2 micro-batches of 2 (InstanceNorm: no cross-sample statistics),
         // one step: the averaged gradient (Adam's first moment) agrees to rounding (the conv
