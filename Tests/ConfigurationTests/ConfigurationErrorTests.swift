@@ -57,7 +57,7 @@ let rejectedCases: [RejectedCase] = [
     RejectedCase(name: "bad norm", yaml: "generator: {norm: group}",
                  expected: "x.yaml: generator.norm: \"group\" is not one of batch, instance, none"),
     RejectedCase(name: "bad attention in --set", yaml: "", overrides: ["generator.attention=4d"],
-                 expected: "--set generator.attention: \"4d\" is not one of 2d, 3d"),
+                 expected: "--set generator.attention: \"4d\" is not one of 2d, 3d, none"),
     RejectedCase(name: "bad preset", yaml: "generator: {preset: huge}",
                  expected: "x.yaml: generator.preset: \"huge\" is not one of sparnet, sparnetHD, tiny"),
     RejectedCase(name: "bad pixel loss", yaml: "train: {pixel_loss: l3}",
