@@ -18,25 +18,23 @@ public struct DataSettings: Codable, Hashable, Sendable, SettingsSection {
     public var degrade: DegradationSettings? = nil
     /// Loader threads per rank (released code: `--num_threads 8` per GPU process).
     public var workers = 2
+    /// Shards of held-out HR faces at the generator's size (globs), scored during training:
+    /// PSNR and SSIM on Y against bicubic, as `eval` scores them; empty: no validation.
+    public var validation: [String] = []
+    /// Steps between validations (and at the last step).
+    public var validationEverySteps = 500
 
     public init() {}
 
     static var fields: [SettingField<Self>] {
-        [.custom("train", decode: { c, key, s in
-             // One glob may be written as a plain string.
-             if try !c.decodeNil(forKey: key), let list = try? c.decode([String].self, forKey: key) {
-                 s.train = list
-             } else if try !c.decodeNil(forKey: key), let single = try? c.decode(String.self, forKey: key) {
-                 s.train = [single]
-             } else {
-                 throw c.mismatch(key, expected: "a list of file globs")
-             }
-         }, encode: { c, key, s in try c.encode(s.train, forKey: key) }),
+        [.globs("train", \.train),
          .value("scale_factor", \.scaleFactor),
          .choice("feed", \.feed),
          .section("augment", \.augment),
          .optionalSection("degrade", \.degrade, base: { DegradationSettings() }),
-         .value("workers", \.workers)]
+         .value("workers", \.workers),
+         .globs("validation", \.validation),
+         .value("validation_every_steps", \.validationEverySteps)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }

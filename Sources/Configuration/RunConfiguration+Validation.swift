@@ -61,6 +61,9 @@ extension RunConfiguration {
     private func checkData(_ list: inout ProblemList) {
         list.require(!data.train.isEmpty, "data.train", "must list at least one file glob")
         list.require(!data.train.contains { $0.isEmpty }, "data.train", "contains an empty glob")
+        list.require(!data.validation.contains { $0.isEmpty }, "data.validation", "contains an empty glob")
+        list.require(data.validationEverySteps >= 1, "data.validation_every_steps",
+                     "must be at least 1, got \(data.validationEverySteps)")
         list.atLeast(data.scaleFactor, 1, "data.scale_factor")
         let outputSize = generator.architecture.outputSize
         if data.degrade == nil, data.scaleFactor >= 1 {

@@ -76,6 +76,19 @@ struct SettingField<Section> {
              encode: { c, key, s in try c.encode(s[keyPath: property].map(\.encoded), forKey: key) })
     }
 
+    /// A list of file globs; one glob may be written as a plain string.
+    static func globs(_ name: String, _ property: WritableKeyPath<Section, [String]>) -> Self {
+        Self(name: name, decode: { c, key, s in
+                 if try !c.decodeNil(forKey: key), let list = try? c.decode([String].self, forKey: key) {
+                     s[keyPath: property] = list
+                 } else if try !c.decodeNil(forKey: key), let single = try? c.decode(String.self, forKey: key) {
+                     s[keyPath: property] = [single]
+                 } else {
+                     throw c.mismatch(key, expected: "a list of file globs")
+                 }
+             }, encode: { c, key, s in try c.encode(s[keyPath: property], forKey: key) })
+    }
+
     /// One of an enumeration's raw values.
     static func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ property: WritableKeyPath<Section, T>) -> Self
     where T.RawValue == String {

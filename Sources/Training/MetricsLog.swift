@@ -39,6 +39,17 @@ final class MetricsLog {
                                      "time": Date().timeIntervalSince1970]
         for (name, value) in terms { object["loss_" + name] = value.isFinite ? value : nil }
         for (name, value) in learningRates { object["learning_rate_" + name] = value }
+        try write(object)
+    }
+
+    /// A record of other values of a step (the held-out scores); non-finite ones are left out.
+    func append(step: Int, fields: [(name: String, value: Double)]) throws {
+        var object: [String: Any] = ["step": step, "time": Date().timeIntervalSince1970]
+        for (name, value) in fields where value.isFinite { object[name] = value }
+        try write(object)
+    }
+
+    private func write(_ object: [String: Any]) throws {
         var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         data.append(0x0A)
         handle.write(data)

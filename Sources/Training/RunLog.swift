@@ -45,6 +45,14 @@ final class RunLog {
         try events.addScalars(scalars.filter { $0.1.isFinite }, step: step)
     }
 
+    /// One metrics record of held-out scores (`validation_psnr_y`, …) and their TensorBoard
+    /// scalars (`validation/psnr_y`, …).
+    func recordValidation(step: Int, _ scores: Validation.Scores) throws {
+        try metrics.append(step: step, fields: scores.fields.map { ("validation_" + $0.name, $0.value) }
+                           + [("validation_images", Double(scores.images)), ("validation_seconds", scores.seconds)])
+        try events?.addScalars(scores.fields.map { ("validation/" + $0.name, $0.value) }.filter { $0.1.isFinite }, step: step)
+    }
+
     /// `samples/step-<step>.png` (rows of LR-up | SR | HR) and `samples/attention-<step>.png`
     /// (rows of HR | attention heat maps of a few blocks) from the runner's last micro-batch;
     /// the same as TensorBoard images `samples` and `attention/<block>`.

@@ -49,6 +49,7 @@ public final class TrainingSession {
     private var step: Int
     private let lastStep: Int
     private let runLog: RunLog?
+    private let validation: Validation?
     private var lastCheckpointTime = Date()
     /// Rank 0's hold on the run directory, for the session's lifetime.
     private let runDirectoryLock: RunDirectoryLock?
@@ -105,6 +106,7 @@ public final class TrainingSession {
                               startStep: startStep * train.gradientAccumulation,
                               workers: configuration.data.workers, queueDepth: 2)
             : nil
+        validation = try Validation(configuration.data, size: height, rank: rank, ranks: world)
         let floats = ownShare || rank != 0 ? 1 : microStepBatch * sampleFloatCount
         coordinatorBatch = ownShare ? nil : (.allocate(capacity: floats), .allocate(capacity: floats))
         // The log keeps only the steps the run continues from: past the checkpoint (steps a
@@ -141,8 +143,18 @@ public final class TrainingSession {
             if let runLog, imagesEvery > 0, step % imagesEvery == 0 || step == lastStep {
                 log("samples \(try runLog.recordImages(step: step, of: trainer))")
             }
+            if let validation, step % validation.everySteps == 0 || step == lastStep { try validate(validation) }
             if isCheckpointDue() { try saveCheckpoint() }
         }
+    }
+
+    /// Scores the generator on the held-out faces (on every rank) and logs the means.
+    private func validate(_ validation: Validation) throws {
+        let scores = try validation.score(trainer.generator, communicator: communicator)
+        guard communicator.isCoordinator else { return }
+        log(String(format: "validation at step %d: PSNR-Y %.3f dB  SSIM-Y %.4f  (bicubic %.3f dB  %.4f), %d held-out faces in %.1f s",
+                   step, scores.psnrY, scores.ssimY, scores.bicubicPSNRY, scores.bicubicSSIMY, scores.images, scores.seconds))
+        try runLog?.recordValidation(step: step, scores)
     }
 
     /// One optimizer step on the next batch; returns its report and the seconds spent waiting

@@ -32,7 +32,7 @@ struct Report: ParsableCommand {
         guard FileManager.default.fileExists(atPath: metricsPath) else {
             throw ValidationError("\(runDirectory) holds no metrics.jsonl: not a run directory of train")
         }
-        let (records, replaced) = try Self.records(metricsPath)
+        let (records, validations, replaced) = try Self.records(metricsPath)
         guard let first = records.first, let last = records.last else {
             throw ValidationError("\(metricsPath) holds no records yet")
         }
@@ -72,6 +72,18 @@ struct Report: ParsableCommand {
                 lines.append("  " + pad("learning rate " + name, 24) + String(format: "%.3g", value))
             }
         }
+        if !validations.isEmpty {
+            lines.append("")
+            lines.append("  " + pad("held-out (validation)", 24) + pad("first", 13) + pad("last", 13) + "best (step)")
+            for (label, key) in [("PSNR-Y dB", "psnr_y"), ("SSIM-Y", "ssim_y"), ("bicubic PSNR-Y dB", "bicubic_psnr_y"),
+                                 ("bicubic SSIM-Y", "bicubic_ssim_y")] {
+                let values = validations.compactMap { record in (record["validation_" + key] as? Double).map { (step(record), $0) } }
+                guard let first = values.first, let last = values.last else { continue }
+                let best = values.max { $0.1 < $1.1 }!
+                lines.append("  " + pad(label, 24) + pad(number(first.1), 13) + pad(number(last.1), 13)
+                             + "\(number(best.1)) (\(best.0))")
+            }
+        }
         lines.append("")
         lines += filesSummary()
         if !noPlot {
@@ -84,25 +96,39 @@ struct Report: ParsableCommand {
             let svg = LossPlot(title: "Training loss — \(shown)", series: series, yScale: yScale).svg()
             try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             lines.append("  " + pad("loss plot", 24) + path)
+            if !validations.isEmpty {
+                let validationPath = (path as NSString).deletingLastPathComponent + "/validation.svg"
+                let curves = [("SR PSNR-Y (dB)", "psnr_y"), ("bicubic PSNR-Y (dB)", "bicubic_psnr_y")].map { name, key in
+                    LossPlot.Series(name: name, points: validations.map { (Double(step($0)), ($0["validation_" + key] as? Double) ?? .nan) })
+                }
+                let plot = LossPlot(title: "Held-out PSNR-Y — \(shown)", series: curves, yScale: .linear).svg()
+                try Data(plot.utf8).write(to: URL(fileURLWithPath: validationPath), options: .atomic)
+                lines.append("  " + pad("validation plot", 24) + validationPath)
+            }
         }
         print(lines.joined(separator: "\n"))
     }
 
     /// Metrics records by step, the last record of a step winning (a resumed run logs the steps
-    /// after its checkpoint again), and how many were replaced.
-    static func records(_ path: String) throws -> (records: [[String: Any]], replaced: Int) {
+    /// after its checkpoint again), the held-out scores (records of `validation_*`) by step
+    /// likewise, and how many training records were replaced.
+    static func records(_ path: String) throws -> (records: [[String: Any]], validations: [[String: Any]], replaced: Int) {
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        var byStep: [Int: [String: Any]] = [:]
+        var byStep: [Int: [String: Any]] = [:], validations: [Int: [String: Any]] = [:]
         var count = 0
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let step = object["step"] as? Int else {
                 throw ValidationError("\(path): line \(number + 1) is not a metrics record")
             }
+            if object.keys.contains(where: { $0.hasPrefix("validation_") }) {
+                validations[step] = object
+                continue
+            }
             byStep[step] = object
             count += 1
         }
-        return (byStep.keys.sorted().map { byStep[$0]! }, count - byStep.count)
+        return (byStep.keys.sorted().map { byStep[$0]! }, validations.keys.sorted().map { validations[$0]! }, count - byStep.count)
     }
 
     /// The names after `prefix` of the keys any record has, in the order first seen (loss terms
