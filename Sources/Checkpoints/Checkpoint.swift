@@ -58,14 +58,21 @@ public enum Checkpoint {
         return "checkpoint-" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits + ".h5"
     }
 
+    /// The checkpoint of the best held-out PSNR-Y so far (`checkpoint.keep_best`), beside the
+    /// newest ones; `--resume auto` and `keep` leave it alone.
+    public static let bestFileName = "best.h5"
+
     /// Writes a checkpoint into `directory` atomically, updates `latest`, and keeps the newest
-    /// `keep` checkpoints. Returns the checkpoint's path.
+    /// `keep` checkpoints. With `bestPSNR`, writes `bestFileName` instead, that score in its
+    /// attribute `validation_psnr_y`, and leaves `latest` and the others alone. Returns the
+    /// checkpoint's path.
     @discardableResult
     public static func save(_ contents: Contents, position: RunPosition, seed: UInt64, worldSize: Int,
-                            configurationJSON: String, model: String, to directory: String, keep: Int) throws -> String {
+                            configurationJSON: String, model: String, to directory: String, keep: Int,
+                            bestPSNR: Double? = nil) throws -> String {
         precondition(keep >= 1, "Checkpoint.save: keep \(keep)")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/" + fileName(step: position.step)
+        let path = directory + "/" + (bestPSNR == nil ? fileName(step: position.step) : bestFileName)
         let temporary = temporaryPath(for: path)
         do {
             let file = try HDF5File(path: temporary, mode: .create)
@@ -85,6 +92,7 @@ public enum Checkpoint {
             try file.setAttribute("seed", to: Int64(bitPattern: seed))
             try file.setAttribute("world_size", to: Int64(worldSize))
             try file.setAttribute("config", to: configurationJSON)
+            if let bestPSNR { try file.setAttribute("validation_psnr_y", to: bestPSNR) }
             try file.setAttribute(checksumAttribute, to: Int64(bitPattern: try ContentDigest.of(file, excluding: checksumAttribute)))
             try file.close()
             try durablyRename(temporary, to: path)
@@ -92,6 +100,7 @@ public enum Checkpoint {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         }
+        guard bestPSNR == nil else { return path }
         try writeLatest(fileName(step: position.step), in: directory)
         try prune(directory, keep: keep)
         return path
@@ -182,7 +191,9 @@ public enum Checkpoint {
     private static func prune(_ directory: String, keep: Int) throws {
         let all = try FileManager.default.contentsOfDirectory(atPath: directory)
         let names = all.filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".h5") }.sorted(by: >)
-        let abandoned = all.filter { ($0.hasPrefix(".checkpoint-") || $0.hasPrefix(".latest.")) && $0.contains(".partial-") }
+        let abandoned = all.filter { name in
+            [".checkpoint-", ".latest.", "." + bestFileName].contains { name.hasPrefix($0) } && name.contains(".partial-")
+        }
         for name in names.dropFirst(keep) + abandoned { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
     }
 

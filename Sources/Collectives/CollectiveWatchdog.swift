@@ -1,5 +1,6 @@
 import CMPI
 import Foundation
+import Synchronization
 
 /// What a rank waits in, as the watchdog reports it.
 enum Collective {
@@ -101,6 +102,8 @@ final class CollectiveWatchdog {
     private let answers: UnsafeMutablePointer<Int64>
     /// The lowest rank whose inquiry arrived (Int.max: none).
     private var lowestInquirer = Int.max
+    /// Ends this rank should MPI itself hang past the deadline (nil: no timeout).
+    private let lastResort: LastResort?
 
     private static let fields = 5
     private static let inquiryTag: Int32 = 1
@@ -119,6 +122,7 @@ final class CollectiveWatchdog {
         inquiry.initialize(to: 0)
         answers = .allocate(capacity: size * Self.fields)
         answers.initialize(repeating: 0, count: size * Self.fields)
+        lastResort = timeout > 0 ? LastResort(rank: "rank \(rank) on \(nodeNames[rank])") : nil
         warningRequests = .allocate(capacity: size)
         warningRequests.initialize(repeating: sparnet_mpi_request_null(), count: size)
         warningAnswers = .allocate(capacity: size * Self.fields)
@@ -151,7 +155,13 @@ final class CollectiveWatchdog {
         waitStart = Self.now()
         deadline = timeout > 0 ? waitStart + timeout : .infinity
         warningAt = timeout > 0 ? waitStart + timeout / 2 : .infinity
+        // By then the job has ended through `expire`: grace, quiet period, abort.
+        lastResort?.arm(until: deadline + 2 * grace + 10)
     }
+
+    /// The wait `begin` began has finished.
+    @inline(__always)
+    func end() { lastResort?.disarm() }
 
     /// Called between polls of the current wait: answers inquiries; half way to the deadline,
     /// warns; past it, ends the job.
@@ -164,11 +174,6 @@ final class CollectiveWatchdog {
         if now > deadline { expire() }
     }
 
-    private static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
 
     private func answerInquiries() {
         var arrived: Int32 = 0
@@ -283,14 +288,17 @@ final class CollectiveWatchdog {
         }
         let line = blame(waited: waited, answered: answered, received: received)
         FileHandle.standardError.write(Data((line + "\n").utf8))
-        // MPI_Abort needs the launcher; cut off from it, it may never return.
+        // MPI_Abort needs the launcher; cut off from it, it may never return. Its message is
+        // out within a second; and a rank that exits non-zero ends the job all the same.
         Thread.detachNewThread {
-            sleep(10)
+            sleep(3)
             _exit(1)
         }
         MPI_Abort(world, 1)
         _exit(1)
     }
+
+    fileprivate static func now() -> Double { monotonicNow() }
 
     private func name(_ rank: Int) -> String { "rank \(rank) on \(nodeNames[rank])" }
 
@@ -326,6 +334,39 @@ final class CollectiveWatchdog {
     private static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
     }
+}
+
+/// Seconds on the monotonic clock.
+private func monotonicNow() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// The watchdog's own check runs between polls of MPI; MPI can hang inside a poll once its
+/// peers are gone (measured: a stopped rank, continued after its job had ended, sleeps for
+/// ever in Open MPI's `orte_show_help`, sending a TCP error report to an mpirun that is no
+/// more). A thread of its own, which never calls MPI, ends the rank when a wait outlives the
+/// time in which the watchdog would have ended the job.
+private final class LastResort: Sendable {
+    /// The bit pattern of the monotonic time the current wait must end by (∞: none).
+    private let limit = Atomic<UInt64>(Double.infinity.bitPattern)
+
+    init(rank: String) {
+        // The thread holds this object for the process's lifetime.
+        Thread.detachNewThread { [self] in
+            while true {
+                sleep(1)
+                let until = Double(bitPattern: limit.load(ordering: .relaxed))
+                guard monotonicNow() > until else { continue }
+                FileHandle.standardError.write(Data("error: stall: \(rank) is stuck inside MPI past its stall timeout (its peers are gone); exiting\n".utf8))
+                _exit(1)
+            }
+        }
+    }
+
+    func arm(until time: Double) { limit.store(time.bitPattern, ordering: .relaxed) }
+    func disarm() { limit.store(Double.infinity.bitPattern, ordering: .relaxed) }
 }
 
 /// mpirun ends a job on MPI_Abort by telling every host's daemon to kill its ranks, and waits

@@ -182,7 +182,7 @@ public final class MPICommunicator: Communicator {
         while true {
             var done: Int32 = 0
             MPI_Testall(Int32(count), exchangeRequests, &done, sparnet_mpi_statuses_ignore())
-            if done != 0 { return }
+            if done != 0 { return watchdog.end() }
             watchdog.check()
         }
     }

@@ -101,7 +101,7 @@ final class RingReduction {
     func wait(_ watchdog: CollectiveWatchdog) {
         while true {
             progress()
-            guard isRunning else { return }
+            guard isRunning else { return watchdog.end() }
             watchdog.check()
         }
     }

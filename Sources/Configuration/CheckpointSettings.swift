@@ -6,13 +6,17 @@ public struct CheckpointSettings: Codable, Hashable, Sendable, SettingsSection {
     public var everyMinutes: Double? = nil
     /// The newest checkpoints kept; older ones are deleted after a new one is in place.
     public var keep = 3
+    /// Also keep the checkpoint of the best held-out PSNR-Y so far as `best.h5` (needs
+    /// `data.validation`).
+    public var keepBest = false
 
     public init() {}
 
     static var fields: [SettingField<Self>] {
         [.value("every_steps", \.everySteps),
          .optional("every_minutes", \.everyMinutes),
-         .value("keep", \.keep)]
+         .value("keep", \.keep),
+         .value("keep_best", \.keepBest)]
     }
 
     public init(from decoder: Decoder) throws { try self.init(from: decoder, over: Self()) }

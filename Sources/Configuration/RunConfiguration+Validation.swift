@@ -64,6 +64,8 @@ extension RunConfiguration {
         list.require(!data.validation.contains { $0.isEmpty }, "data.validation", "contains an empty glob")
         list.require(data.validationEverySteps >= 1, "data.validation_every_steps",
                      "must be at least 1, got \(data.validationEverySteps)")
+        list.require(!checkpoint.keepBest || !data.validation.isEmpty, "checkpoint.keep_best",
+                     "needs held-out faces to rank checkpoints by: set data.validation")
         list.atLeast(data.scaleFactor, 1, "data.scale_factor")
         let outputSize = generator.architecture.outputSize
         if data.degrade == nil, data.scaleFactor >= 1 {

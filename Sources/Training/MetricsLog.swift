@@ -3,12 +3,13 @@ import Foundation
 /// `metrics.jsonl` in the run directory: one JSON object per logged step (rank 0 only).
 final class MetricsLog {
     private let handle: FileHandle
+    private let path: String
 
     /// Opens the log for appending; with `keepingStepsUpTo` (a resumed run) first drops every
     /// line of a later step, which a crash after the last checkpoint left behind.
     init(directory: String, keepingStepsUpTo lastKept: Int? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/metrics.jsonl"
+        path = directory + "/metrics.jsonl"
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         if let lastKept, let data = FileManager.default.contents(atPath: path) {
             let lines = data.split(separator: 0x0A)
@@ -30,6 +31,14 @@ final class MetricsLog {
     }
 
     deinit { try? handle.close() }
+
+    /// The largest value of `key` in the records written so far.
+    func largest(_ key: String) -> Double? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return data.split(separator: 0x0A).compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])?[key] as? Double
+        }.max()
+    }
 
     func append(step: Int, epoch: Int, terms: [(name: String, value: Double)],
                 learningRates: [(name: String, value: Double)], imagesPerSecond: Double,

@@ -28,6 +28,9 @@ final class RunLog {
         try events?.addSessionStart(step: startStep + 1)
     }
 
+    /// The best `validation_psnr_y` the log holds (a resumed run's, up to its checkpoint).
+    var bestValidationPSNR: Double? { metrics.largest("validation_psnr_y") }
+
     /// The event file being written, if any.
     var eventFilePath: String? { events?.path }
 

@@ -50,6 +50,8 @@ public final class TrainingSession {
     private let lastStep: Int
     private let runLog: RunLog?
     private let validation: Validation?
+    /// The best held-out PSNR-Y so far (rank 0, for `checkpoint.keep_best`), the log's on resume.
+    private var bestPSNR = -Double.infinity
     private var lastCheckpointTime = Date()
     /// Rank 0's hold on the run directory, for the session's lifetime.
     private let runDirectoryLock: RunDirectoryLock?
@@ -117,6 +119,7 @@ public final class TrainingSession {
             try configuration.resolvedYAML().write(toFile: runDirectory + "/config.yaml", atomically: true, encoding: .utf8)
         }
         if let events = runLog?.eventFilePath { log("TensorBoard events: \(events)") }
+        bestPSNR = runLog?.bestValidationPSNR ?? -.infinity
     }
 
     /// Runs steps until `lastStep`, a stop request (SIGINT/SIGTERM on any rank) or an error;
@@ -155,6 +158,10 @@ public final class TrainingSession {
         log(String(format: "validation at step %d: PSNR-Y %.3f dB  SSIM-Y %.4f  (bicubic %.3f dB  %.4f), %d held-out faces in %.1f s",
                    step, scores.psnrY, scores.ssimY, scores.bicubicPSNRY, scores.bicubicSSIMY, scores.images, scores.seconds))
         try runLog?.recordValidation(step: step, scores)
+        if configuration.checkpoint.keepBest, scores.psnrY > bestPSNR {
+            bestPSNR = scores.psnrY
+            log("best held-out PSNR-Y so far: checkpoint \(try writeCheckpoint(bestPSNR: scores.psnrY))")
+        }
     }
 
     /// One optimizer step on the next batch; returns its report and the seconds spent waiting
@@ -246,14 +253,19 @@ public final class TrainingSession {
     private func saveCheckpoint() throws {
         lastCheckpointTime = Date()
         guard communicator.isCoordinator else { return }
+        log("checkpoint \(try writeCheckpoint())")
+    }
+
+    /// Rank 0 writes the checkpoint of this step (with `bestPSNR`: `best.h5`); returns its path.
+    private func writeCheckpoint(bestPSNR: Double? = nil) throws -> String {
         let location = order.location(ofStep: step * configuration.train.gradientAccumulation)
         let path = try Checkpoint.save(trainer.checkpointContents(),
                                        position: RunPosition(step: step, epoch: location.epoch, position: location.position),
                                        seed: UInt64(configuration.train.seed), worldSize: communicator.size,
                                        configurationJSON: try configuration.resolvedJSON(),
                                        model: configuration.model.rawValue, to: runDirectory,
-                                       keep: configuration.checkpoint.keep)
-        log("checkpoint \(path)")
+                                       keep: configuration.checkpoint.keep, bestPSNR: bestPSNR)
+        return path
     }
 
     /// The training shards, as every rank sees them: each rank opens them itself and the

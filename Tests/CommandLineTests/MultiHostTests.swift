@@ -180,15 +180,22 @@ struct MultiHostTests {
         // mpirun waits for the cut-off host's daemon, or for the stopped rank (SIGKILL comes
         // after the launcher's odls_base_sigkill_timeout of 600 s): the watcher that rank 0
         // leaves kills it 2 graces + 10 s after the ranks' deadline, and the daemons then kill
-        // what is left. A step of the tiny network and the polling add well under 5 s.
-        let margin = 5.0
-        for _ in 0..<100 where watch.ranksGone == nil { usleep(50_000) }
+        // what is left. A stopped rank is continued and sent TERM by its daemon once mpirun is
+        // gone (or by mpirun's abort); it then finds its wait long past the deadline, blames,
+        // aborts and exits within grace + 3 s: up to 15 s allowed for that. A step of the tiny
+        // network and the polling add well under 5 s.
+        let margin = 5.0, daemons = 15.0
+        let launcherBound = stallTimeout + 2 * grace + 10 + margin
+        for _ in 0..<Int(daemons * 20) where watch.ranksGone == nil { usleep(50_000) }
+        let left = TrainCommandTests.rankProcesses(runDirectory: run).map { pid in
+            (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "\(pid) gone"
+        }
         let ranksGone = watch.ranksGone.map { $0.timeIntervalSince(injected) } ?? .infinity
         let launcherGone = ended.timeIntervalSince(injected)
         print("fault on host \(host): every rank gone \(String(format: "%.1f", ranksGone)) s and the launcher "
               + "\(String(format: "%.1f", launcherGone)) s after it (stall timeout \(Int(stallTimeout)) s)")
-        #expect(ranksGone <= stallTimeout + 2 * grace + 10 + margin, "\(result)")
-        #expect(launcherGone <= stallTimeout + 2 * grace + 10 + margin, "\(result)")
+        #expect(ranksGone <= launcherBound + daemons, "ranks left: \(left) \(result)")
+        #expect(launcherGone <= launcherBound, "\(result)")
         let blame = result.errors.split(separator: "\n").filter { $0.hasPrefix("error: stall:") }
         #expect(blame.count >= 1 && blame[0].hasPrefix("error: stall: rank 1 on \(cluster.hostName(host)) stopped answering"),
                 "\(result)")

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import Testing
 import TestSupport
 
@@ -9,7 +10,8 @@ import TestSupport
         let arguments = ["train", "--config", ShortRun.debugConfig, "--data", ShortRun.shared.trainingData,
                          "--run-dir", directory, "--steps", "4", "--set", "checkpoint.every_steps=4",
                          "--set", "data.validation=[\"\(ShortRun.shared.heldOutData)\"]",
-                         "--set", "data.validation_every_steps=2", "--set", "distributed.blas_threads=1"]
+                         "--set", "data.validation_every_steps=2", "--set", "distributed.blas_threads=1",
+                         "--set", "checkpoint.keep_best=true", "--set", "checkpoint.keep=1"]
         return ranks == 1 ? try Command.run(Command.sparnetDist, arguments + ["--debug"])
                           : try Command.mpirun(ranks: ranks, arguments)
     }
@@ -35,6 +37,15 @@ import TestSupport
         #expect(records.keys.sorted() == [2, 4], "\(records)")
         let last = try #require(records[4])
         #expect(last["validation_images"] == 24)
+
+        // best.h5 holds the step of the best PSNR-Y, beside the newest checkpoint.
+        let best = records.max { $0.value["validation_psnr_y"]! < $1.value["validation_psnr_y"]! }!
+        #expect(result.output.contains("best held-out PSNR-Y so far: checkpoint \(directory)/best.h5"), "\(result)")
+        #expect(RunFiles.checkpoints(in: directory) == ["checkpoint-00000004.h5"])
+        let bestFile = try HDF5File(path: directory + "/best.h5")
+        #expect(try bestFile.int64Attribute("step") == Int64(best.key))
+        #expect(try bestFile.doubleAttribute("validation_psnr_y") == best.value["validation_psnr_y"])
+        #expect(try String(contentsOfFile: directory + "/latest", encoding: .utf8) == "checkpoint-00000004.h5\n")
 
         let weights = directory + "/../weights.h5"
         #expect(try Command.run(Command.sparnetDist, ["export", "--checkpoint", directory + "/checkpoint-00000004.h5",
@@ -72,6 +83,15 @@ import TestSupport
         for key in ["validation_bicubic_psnr_y", "validation_bicubic_ssim_y"] {
             #expect(abs(records[4]![key]! - reference[4]![key]!) < 1e-9, "\(key): \(records) vs \(reference)")
         }
+    }
+
+    @Test func keepingTheBestNeedsHeldOutFaces() throws {
+        let result = try Command.run(Command.sparnetDist, ["train", "--config", ShortRun.debugConfig, "--data",
+                                                           ShortRun.shared.trainingData, "--run-dir",
+                                                           Fixtures.temporaryDirectory("validation-best") + "/run",
+                                                           "--debug", "--steps", "1", "--set", "checkpoint.keep_best=true"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("checkpoint.keep_best") && result.errors.contains("set data.validation"), "\(result)")
     }
 
     @Test func validationShardsOfAnotherSizeAreRejected() throws {
