@@ -163,6 +163,16 @@ final class CollectiveWatchdog {
     @inline(__always)
     func end() { lastResort?.disarm() }
 
+    /// Runs `body`, MPI calls outside a wait (starting and polling the gradient rings during
+    /// backward), under the last resort: a call that does not return ends the rank.
+    @inline(__always)
+    func guarding(_ body: () -> Void) {
+        guard let lastResort else { return body() }
+        lastResort.arm(until: Self.now() + timeout + 2 * grace + 10)
+        body()
+        lastResort.disarm()
+    }
+
     /// Called between polls of the current wait: answers inquiries; half way to the deadline,
     /// warns; past it, ends the job.
     @inline(__always)

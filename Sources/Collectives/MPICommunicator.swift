@@ -103,7 +103,7 @@ public final class MPICommunicator: Communicator {
         let bucket = Bucket(values: values, count: count)
         let ring = rings[bucket] ?? makeRing(values, count: count)
         rings[bucket] = ring
-        ring.start()
+        watchdog.guarding { ring.start() }
         return PendingReduction(handle: ring, values: values, count: count, isComplete: false)
     }
 
@@ -123,7 +123,7 @@ public final class MPICommunicator: Communicator {
 
     public func poll(_ reduction: inout PendingReduction) {
         guard !reduction.isComplete, let ring = reduction.handle as? RingReduction else { return }
-        ring.progress()
+        watchdog.guarding { ring.progress() }
         if !ring.isRunning { complete(&reduction) }
     }
 

@@ -45,7 +45,7 @@ let rejectedCases: [RejectedCase] = [
     RejectedCase(name: "range the wrong way round", yaml: "data: {augment: {scale: [1.3, 1.0]}}",
                  expected: "x.yaml: data.augment.scale: expected [low, high] with low ≤ high, got [1.3, 1.0]"),
     RejectedCase(name: "scalar for a section", yaml: "checkpoint: 5",
-                 expected: "x.yaml: checkpoint: expected a mapping with keys every_steps, every_minutes, keep, got \"5\""),
+                 expected: "x.yaml: checkpoint: expected a mapping with keys every_steps, every_minutes, keep, keep_best, got \"5\""),
     RejectedCase(name: "wrong type in --set", yaml: "", overrides: ["train.seed=abc"],
                  expected: "--set train.seed: expected an integer, got \"abc\""),
     RejectedCase(name: "word for blas_threads", yaml: "distributed: {blas_threads: many}",
