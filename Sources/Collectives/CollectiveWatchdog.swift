@@ -399,12 +399,19 @@ enum LauncherGuard {
         guard let comm = try? String(contentsOfFile: "/proc/\(launcher)/comm", encoding: .utf8) else { return }
         let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
         guard launchers.contains(name) else { return }
+        // The launcher's start time (field 22 of its stat; its name has no spaces or
+        // parentheses) tells it from a process that took its pid once it ended.
+        guard let stat = try? String(contentsOfFile: "/proc/\(launcher)/stat", encoding: .utf8) else { return }
+        let fields = stat.split(separator: " ")
+        guard fields.count > 21 else { return }
+        let started = String(fields[21])
         let script = """
-            sleep "$2"; kill -0 "$1" 2> /dev/null || exit 0
+            sleep "$2"
+            [ "$(cut -d ' ' -f 22 "/proc/$1/stat" 2> /dev/null)" = "$4" ] || exit 0
             echo "error: stall: $3 (pid $1) has not ended the job $2 s after the stall timeout (a host cut off, or a rank that does not end); killing it" >> "/proc/$1/fd/2"
             kill -KILL "$1" 2> /dev/null
             """
-        let arguments = ["setsid", "/bin/sh", "-c", script, "sh", "\(launcher)", "\(Int(seconds.rounded(.up)))", name]
+        let arguments = ["setsid", "/bin/sh", "-c", script, "sh", "\(launcher)", "\(Int(seconds.rounded(.up)))", name, started]
         var argv = arguments.map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var actions = posix_spawn_file_actions_t()
