@@ -181,10 +181,11 @@ struct MultiHostTests {
         // after the launcher's odls_base_sigkill_timeout of 600 s): the watcher that rank 0
         // leaves kills it 2 graces + 10 s after the ranks' deadline, and the daemons then kill
         // what is left. A stopped rank is continued and sent TERM by its daemon once mpirun is
-        // gone (or by mpirun's abort); it then finds its wait long past the deadline, blames,
-        // aborts and exits within grace + 3 s: up to 15 s allowed for that. A step of the tiny
-        // network and the polling add well under 5 s.
-        let margin = 5.0, daemons = 15.0
+        // gone: stopped in a wait, it finds the wait past its deadline and ends within grace +
+        // 3 s; stopped in compute, it begins a wait afresh, which its watchdog (or, should MPI
+        // hang with its peers gone, the last resort) ends within timeout + 2 graces + 10 s.
+        // A step of the tiny network and the polling add well under 5 s.
+        let margin = 5.0, daemons = stallTimeout + 2 * grace + 10 + margin
         let launcherBound = stallTimeout + 2 * grace + 10 + margin
         for _ in 0..<Int(daemons * 20) where watch.ranksGone == nil { usleep(50_000) }
         let left = TrainCommandTests.rankProcesses(runDirectory: run).map { pid in
